@@ -1,0 +1,14 @@
+import { CheckDefinition } from "./check";
+
+/**
+ * RDPG001: an inbound Allow rule lets Internet sources reach an RDP port over TCP, after rule
+ * priority and higher-priority Deny rules are taken into account.
+ */
+export const internetRdpTcp: CheckDefinition = {
+  id: "RDPG001",
+  name: "nsg-no-internet-rdp",
+  title: "RDP (TCP) is reachable from the Internet",
+  severity: "error",
+  rationale: "An RDP listener open to the Internet is brute-forced and attacked, the first cause the 'internal error' runbook lists.",
+  help: "Restrict the rule's source to your admin IP (a /32) or trusted ranges, or remove it and use Azure Bastion or just-in-time VM access.",
+};

@@ -1,0 +1,11 @@
+import { CheckDefinition } from "./check";
+
+/** RDPG002: Internet sources reach an RDP port over UDP only (RDP's UDP transport). */
+export const internetRdpUdp: CheckDefinition = {
+  id: "RDPG002",
+  name: "nsg-no-internet-rdp-udp",
+  title: "RDP (UDP transport) is reachable from the Internet",
+  severity: "warning",
+  rationale: "RDP over UDP needs an established TCP session first, but the listener is still exposed and fingerprintable.",
+  help: "Restrict the rule's source or protocol; RDP over UDP is only useful alongside an allowed TCP path.",
+};

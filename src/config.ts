@@ -1,0 +1,198 @@
+import Ajv, { ErrorObject } from "ajv";
+import addFormats from "ajv-formats";
+import { expiredExemption } from "./checks";
+import { AddressSet, EMPTY, addrUnion, parseAddress, publicCount } from "./nsg/addresses";
+import { EngineOptions } from "./nsg/evaluate";
+import { Finding } from "./nsg/findings";
+
+/** One exemption: findings on matching resources are hidden (not dropped) until `expires`. */
+export interface Exemption {
+  /** Glob (`*`, `?`) matched case-insensitively against the NSG name, its id/URN and `nsg/rule`. */
+  readonly resource: string;
+  readonly reason: string;
+  /** Last day (UTC, `YYYY-MM-DD`) the exemption applies. */
+  readonly expires: string;
+  /** Check ids it covers; all checks when absent. */
+  readonly checks?: readonly string[];
+}
+
+/** The one configuration schema, shared by the policy pack and the CLI. */
+export interface GuardConfig {
+  readonly rdpPorts: readonly number[];
+  readonly trustedSourcePrefixes: readonly string[];
+  readonly maxPublicSourceAddresses: number;
+  readonly failOnUnevaluable: boolean;
+  readonly exemptions: readonly Exemption[];
+  readonly remediationSourcePrefixes: readonly string[];
+}
+
+export const DEFAULT_CONFIG: GuardConfig = {
+  rdpPorts: [3389],
+  trustedSourcePrefixes: [],
+  maxPublicSourceAddresses: 256,
+  failOnUnevaluable: true,
+  exemptions: [],
+  remediationSourcePrefixes: [],
+};
+
+/** JSON Schema of each config property (the shape Pulumi's `configSchema.properties` takes). */
+export const CONFIG_PROPERTIES = {
+  rdpPorts: {
+    type: "array", minItems: 1, uniqueItems: true, default: [3389],
+    items: { type: "integer", minimum: 1, maximum: 65535 },
+    description: "Ports RDP listens on (the runbook allows moving RDP off 3389).",
+  },
+  trustedSourcePrefixes: {
+    type: "array", default: [], items: { type: "string", minLength: 1 },
+    description: "CIDRs, addresses or service tags that may always reach RDP.",
+  },
+  maxPublicSourceAddresses: {
+    type: "integer", minimum: 0, default: 256,
+    description: "Public source addresses an NSG may admit to RDP before it counts as Internet exposure.",
+  },
+  failOnUnevaluable: {
+    type: "boolean", default: true,
+    description: "Report rules that cannot be evaluated as errors (fail closed); false makes them warnings.",
+  },
+  exemptions: {
+    type: "array", default: [],
+    items: {
+      type: "object", additionalProperties: false, required: ["resource", "reason", "expires"],
+      properties: {
+        resource: { type: "string", minLength: 1 },
+        reason: { type: "string", minLength: 3 },
+        expires: { type: "string", format: "date" },
+        checks: { type: "array", items: { type: "string", pattern: "^RDPG\\d{3}$" } },
+      },
+    },
+    description: "Temporary, documented exceptions; an expired one is reported.",
+  },
+  remediationSourcePrefixes: {
+    type: "array", default: [], items: { type: "string", minLength: 1 },
+    description: "When set, remediation rewrites an exposing rule's source to these prefixes.",
+  },
+} as const;
+
+export const CONFIG_SCHEMA = {
+  $schema: "http://json-schema.org/draft-07/schema#",
+  title: "azure-rdp-guard configuration",
+  type: "object",
+  additionalProperties: false,
+  properties: { ...CONFIG_PROPERTIES, enforcementLevel: { type: "string" } },
+} as const;
+
+export class ConfigError extends Error {
+  override readonly name = "ConfigError";
+}
+
+let validator: ReturnType<Ajv["compile"]> | undefined;
+function validate(value: unknown): ErrorObject[] {
+  if (!validator) {
+    const ajv = new Ajv({ allErrors: true, useDefaults: false, strict: false });
+    addFormats(ajv);
+    validator = ajv.compile(CONFIG_SCHEMA);
+  }
+  return validator(value) ? [] : [...(validator.errors ?? [])];
+}
+
+/**
+ * Validates raw config (parsed JSON or Pulumi policy config) and fills defaults.
+ * `origin` names where it came from ("rdp-guard.json", "policy config") for error messages.
+ */
+export function loadConfig(raw: unknown, origin: string): GuardConfig {
+  const value = raw ?? {};
+  const errors = validate(value);
+  if (errors.length > 0) {
+    const lines = errors.map((e) => `${fieldPath(e.instancePath) || "(root)"}: ${e.message ?? "is invalid"}${e.params && "additionalProperty" in e.params ? ` '${String(e.params.additionalProperty)}'` : ""}`);
+    throw new ConfigError(`${origin}: invalid configuration: ${lines.join("; ")}`);
+  }
+  const v = value as Partial<GuardConfig>;
+  const config: GuardConfig = {
+    rdpPorts: v.rdpPorts ?? DEFAULT_CONFIG.rdpPorts,
+    trustedSourcePrefixes: v.trustedSourcePrefixes ?? [],
+    maxPublicSourceAddresses: v.maxPublicSourceAddresses ?? DEFAULT_CONFIG.maxPublicSourceAddresses,
+    failOnUnevaluable: v.failOnUnevaluable ?? true,
+    exemptions: v.exemptions ?? [],
+    remediationSourcePrefixes: v.remediationSourcePrefixes ?? [],
+  };
+  engineOptions(config, origin); // parses prefixes, so bad ones fail here with the field named
+  return config;
+}
+
+function fieldPath(pointer: string): string {
+  return pointer.split("/").filter(Boolean).map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join("").replace(/^\./, "");
+}
+
+/** Turns config into engine options, parsing every prefix (errors name the field and entry). */
+export function engineOptions(config: GuardConfig, origin = "configuration"): EngineOptions {
+  let trusted: AddressSet = EMPTY;
+  const trustedTags = new Set<string>();
+  config.trustedSourcePrefixes.forEach((p, i) => {
+    const lower = p.trim().toLowerCase();
+    const r = parseAddress(p);
+    if (r.ok && r.value.kind === "address") trusted = addrUnion(trusted, r.value.set);
+    else if (/^[a-z][a-z0-9._-]*$/i.test(p.trim()) && lower !== "internet" && lower !== "any") trustedTags.add(lower);
+    else throw new ConfigError(`${origin}: trustedSourcePrefixes[${i}] '${p}' must be an IP address, CIDR, range or a service tag other than Internet/Any`);
+  });
+  config.remediationSourcePrefixes.forEach((p, i) => {
+    const r = parseAddress(p);
+    if (!r.ok || r.value.kind !== "address") {
+      throw new ConfigError(`${origin}: remediationSourcePrefixes[${i}] '${p}' must be an IP address, CIDR or range`);
+    }
+    if (publicCount(r.value.set) > BigInt(config.maxPublicSourceAddresses)) {
+      throw new ConfigError(`${origin}: remediationSourcePrefixes[${i}] '${p}' is itself wider than maxPublicSourceAddresses (${config.maxPublicSourceAddresses})`);
+    }
+  });
+  return {
+    rdpPorts: config.rdpPorts,
+    maxPublicSourceAddresses: config.maxPublicSourceAddresses,
+    failOnUnevaluable: config.failOnUnevaluable,
+    trusted,
+    trustedTags,
+  };
+}
+
+function globToRegExp(glob: string): RegExp {
+  const body = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
+  return new RegExp(`^${body}$`, "i");
+}
+
+/** Today's date in UTC as `YYYY-MM-DD` (injectable for tests). */
+export function todayUtc(now: Date = new Date()): string {
+  return now.toISOString().slice(0, 10);
+}
+
+/**
+ * Marks findings hidden by a live exemption as suppressed and reports each expired exemption that
+ * still matches a finding. Nothing is dropped: reporters decide how to show suppressed findings.
+ */
+export function applyExemptions(findings: readonly Finding[], exemptions: readonly Exemption[], today = todayUtc()): Finding[] {
+  if (exemptions.length === 0) return [...findings];
+  const compiled = exemptions.map((e) => ({ e, re: globToRegExp(e.resource) }));
+  const expiredReported = new Set<string>();
+  const out: Finding[] = [];
+  for (const f of findings) {
+    const keys = [f.resource.name, f.resource.id, f.rule ? `${f.resource.name}/${f.rule.name}` : "", f.rule?.resourceId ?? ""].filter(Boolean);
+    const match = compiled.find(({ e, re }) => keys.some((k) => re.test(k)) && (!e.checks || e.checks.includes(f.checkId)));
+    if (!match) {
+      out.push(f);
+      continue;
+    }
+    if (match.e.expires >= today) {
+      out.push({ ...f, suppressed: { reason: match.e.reason, expires: match.e.expires, pattern: match.e.resource } });
+      continue;
+    }
+    out.push(f);
+    const key = `${match.e.resource}|${f.resource.id}`;
+    if (!expiredReported.has(key)) {
+      expiredReported.add(key);
+      out.push({
+        checkId: expiredExemption.id, severity: expiredExemption.severity, resource: f.resource, location: f.location,
+        reason: `exemption '${match.e.resource}' (${match.e.reason}) expired on ${match.e.expires}`,
+        message: `Exemption '${match.e.resource}' for '${f.resource.name}' expired on ${match.e.expires}; its findings are reported again`,
+        fix: expiredExemption.help,
+      });
+    }
+  }
+  return out;
+}

@@ -1,0 +1,103 @@
+import { RawList, RawScalar, RuleInput, SourceLocation, Unresolved, isUnresolved } from "../nsg/rules";
+
+/** Pulumi's marker for a value that is unknown during preview (engine wire format). */
+export const PULUMI_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+
+/**
+ * Reads one property. Formats inject their own: the policy pack's turns Pulumi's unknown-value
+ * errors into `Unresolved`, the ARM reader resolves template expressions.
+ */
+export type Getter = (obj: Record<string, unknown>, key: string) => unknown;
+
+export const plainGet: Getter = (obj, key) => {
+  const v = obj[key];
+  if (v === PULUMI_UNKNOWN) return { unresolved: "unknown", text: `<computed ${key}>` } satisfies Unresolved;
+  return v;
+};
+
+export function isRecord(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v) && !isUnresolved(v);
+}
+
+/** Canonical field → the spellings inputs use (camelCase SDK/ARM/az, snake_case Terraform). */
+const ALIASES: Record<keyof Omit<RuleInput, "isDefault" | "resourceId" | "location">, readonly string[]> = {
+  name: ["name"],
+  priority: ["priority"],
+  direction: ["direction"],
+  access: ["access"],
+  protocol: ["protocol"],
+  sourceAddressPrefix: ["sourceAddressPrefix", "source_address_prefix"],
+  sourceAddressPrefixes: ["sourceAddressPrefixes", "source_address_prefixes"],
+  sourceApplicationSecurityGroups: ["sourceApplicationSecurityGroups", "sourceApplicationSecurityGroupIds", "source_application_security_group_ids"],
+  destinationAddressPrefix: ["destinationAddressPrefix", "destination_address_prefix"],
+  destinationAddressPrefixes: ["destinationAddressPrefixes", "destination_address_prefixes"],
+  destinationApplicationSecurityGroups: ["destinationApplicationSecurityGroups", "destinationApplicationSecurityGroupIds", "destination_application_security_group_ids"],
+  destinationPortRange: ["destinationPortRange", "destination_port_range"],
+  destinationPortRanges: ["destinationPortRanges", "destination_port_ranges"],
+};
+
+function pick(obj: Record<string, unknown>, names: readonly string[], get: Getter): unknown {
+  for (const n of names) {
+    const v = get(obj, n);
+    if (v !== undefined) return v;
+  }
+  return undefined;
+}
+
+function scalar(v: unknown): RawScalar {
+  if (v === undefined || v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean" || isUnresolved(v)) return v;
+  // Objects and arrays where a scalar belongs are passed through as text so the engine reports them.
+  return JSON.stringify(v);
+}
+
+function listOf(v: unknown, get: Getter): RawList {
+  if (v === undefined || v === null || isUnresolved(v)) return v;
+  if (!Array.isArray(v)) return [scalar(v)];
+  return v.map((item: unknown) => {
+    if (isRecord(item)) {
+      const id = get(item, "id");
+      return scalar(id);
+    }
+    return scalar(item);
+  });
+}
+
+export interface ReadRuleOptions {
+  readonly get?: Getter;
+  readonly fallbackName?: string;
+  readonly resourceId?: string;
+  readonly location?: SourceLocation;
+  readonly isDefault?: boolean;
+}
+
+/**
+ * Reads a security rule from any supported shape: flat (Pulumi, az, Terraform) or with the fields
+ * under `properties` (ARM). Unknown field names are ignored; missing ones stay undefined so the
+ * engine reports them.
+ */
+export function readRule(obj: Record<string, unknown>, opts: ReadRuleOptions = {}): RuleInput {
+  const get = opts.get ?? plainGet;
+  const props = get(obj, "properties");
+  const src = isRecord(props) ? props : obj;
+  const nameRaw = pick(obj, ["name", "securityRuleName"], get);
+  const name = typeof nameRaw === "string" && nameRaw.trim() !== "" ? nameRaw.split("/").pop()!.trim() : opts.fallbackName ?? "(unnamed rule)";
+  const field = (k: keyof typeof ALIASES): unknown => pick(src, ALIASES[k], get);
+  return {
+    name,
+    priority: scalar(field("priority")),
+    direction: scalar(field("direction")),
+    access: scalar(field("access")),
+    protocol: scalar(field("protocol")),
+    sourceAddressPrefix: scalar(field("sourceAddressPrefix")),
+    sourceAddressPrefixes: listOf(field("sourceAddressPrefixes"), get),
+    sourceApplicationSecurityGroups: listOf(field("sourceApplicationSecurityGroups"), get),
+    destinationAddressPrefix: scalar(field("destinationAddressPrefix")),
+    destinationAddressPrefixes: listOf(field("destinationAddressPrefixes"), get),
+    destinationApplicationSecurityGroups: listOf(field("destinationApplicationSecurityGroups"), get),
+    destinationPortRange: scalar(field("destinationPortRange")),
+    destinationPortRanges: listOf(field("destinationPortRanges"), get),
+    isDefault: opts.isDefault,
+    resourceId: opts.resourceId,
+    location: opts.location,
+  };
+}

@@ -1,0 +1,170 @@
+import { NsgInput, RuleInput, SourceLocation, isUnresolved } from "../nsg/rules";
+import { Getter, isRecord, plainGet, readRule } from "./fields";
+
+/**
+ * Pulumi resource shapes (azure-native and classic @pulumi/azure) by type token. Matching type
+ * strings instead of importing @pulumi/azure-native keeps the policy pack's start-up fast.
+ */
+export const PULUMI_TYPES = {
+  nativeNsg: /^azure-native:network(\/v[\w]+)?:NetworkSecurityGroup$/,
+  nativeRule: /^azure-native:network(\/v[\w]+)?:SecurityRule$/,
+  classicNsg: /^azure:network\/networkSecurityGroup:NetworkSecurityGroup$/,
+  classicRule: /^azure:network\/networkSecurityRule:NetworkSecurityRule$/,
+  nativeVm: /^azure-native:compute(\/v[\w]+)?:VirtualMachine$/,
+  classicWindowsVm: /^azure:compute\/windowsVirtualMachine:WindowsVirtualMachine$/,
+  classicVm: /^azure:compute\/virtualMachine:VirtualMachine$/,
+  nativeExtension: /^azure-native:compute(\/v[\w]+)?:VirtualMachineExtension$/,
+  classicExtension: /^azure:compute\/virtualMachineExtension:VirtualMachineExtension$/,
+  hardeningComponent: /^azure-rdp-guard:index:RdpHardening$/,
+} as const;
+
+export function isNsgType(type: string): boolean {
+  return PULUMI_TYPES.nativeNsg.test(type) || PULUMI_TYPES.classicNsg.test(type);
+}
+export function isRuleType(type: string): boolean {
+  return PULUMI_TYPES.nativeRule.test(type) || PULUMI_TYPES.classicRule.test(type);
+}
+
+export interface PulumiResource {
+  readonly type: string;
+  readonly urn: string;
+  /** Logical name in the program. */
+  readonly name: string;
+  readonly props: Record<string, unknown>;
+  readonly location?: SourceLocation;
+}
+
+/** Identity shared by an NSG and its standalone rules: resource group + NSG name, case-insensitive. */
+export function groupKey(resourceGroup: unknown, nsgName: unknown): string | undefined {
+  if (typeof nsgName !== "string" || nsgName === "") return undefined;
+  const rg = typeof resourceGroup === "string" ? resourceGroup : "";
+  return `${rg.toLowerCase()}/${nsgName.toLowerCase()}`;
+}
+
+function str(v: unknown): string | undefined {
+  return typeof v === "string" && v !== "" ? v : undefined;
+}
+
+/** The NSG's Azure name: explicit name input, the provider's output `name`, else the logical name. */
+export function nsgAzureName(r: PulumiResource, get: Getter = plainGet): string {
+  return str(get(r.props, "networkSecurityGroupName")) ?? str(get(r.props, "name")) ?? r.name;
+}
+
+export function nsgFromPulumi(r: PulumiResource, get: Getter = plainGet): { nsg: NsgInput; key?: string } {
+  const rulesRaw = get(r.props, "securityRules");
+  const name = nsgAzureName(r, get);
+  const rules: RuleInput[] = [];
+  let unresolvedRules;
+  if (isUnresolved(rulesRaw)) unresolvedRules = rulesRaw;
+  else if (Array.isArray(rulesRaw)) {
+    rulesRaw.forEach((item: unknown, i: number) => {
+      if (isUnresolved(item)) rules.push({ name: `securityRules[${i}]`, direction: item, access: item, priority: item, protocol: item, sourceAddressPrefix: item, destinationAddressPrefix: "*", destinationPortRange: item, location: r.location });
+      else if (isRecord(item)) rules.push(readRule(item, { get, fallbackName: `securityRules[${i}]`, location: r.location }));
+    });
+  }
+  const nsg: NsgInput = { id: r.urn, name, type: r.type, rules, location: r.location, unresolvedRules };
+  return { nsg, key: groupKey(get(r.props, "resourceGroupName"), name) };
+}
+
+export function ruleFromPulumi(r: PulumiResource, get: Getter = plainGet): { rule: RuleInput; nsgName: string; key?: string } {
+  const rule = readRule(r.props, { get, fallbackName: r.name, resourceId: r.urn, location: r.location });
+  const named = str(get(r.props, "securityRuleName")) ?? str(get(r.props, "name"));
+  const nsgRaw = get(r.props, "networkSecurityGroupName");
+  const nsgName = str(nsgRaw) ?? (isUnresolved(nsgRaw) ? "(unknown NSG)" : "(NSG not named)");
+  return { rule: { ...rule, name: named ?? r.name }, nsgName, key: groupKey(get(r.props, "resourceGroupName"), str(nsgRaw)) };
+}
+
+/**
+ * Groups NSGs and standalone rules of one stack or file: a standalone rule joins the NSG with the same
+ * resource group and name, so a Deny in one resource can shadow an Allow in another. A rule whose
+ * NSG is not in the input is evaluated on its own (with Azure's defaults), which can only over-report.
+ */
+export function groupNsgs(nsgs: readonly { nsg: NsgInput; key?: string }[], rules: readonly { rule: RuleInput; nsgName: string; key?: string }[]): NsgInput[] {
+  const byKey = new Map<string, { nsg: NsgInput; extra: RuleInput[] }>();
+  const out: { nsg: NsgInput; extra: RuleInput[] }[] = [];
+  for (const n of nsgs) {
+    const entry = { nsg: n.nsg, extra: [] as RuleInput[] };
+    out.push(entry);
+    if (n.key) byKey.set(n.key, entry);
+  }
+  const orphans = new Map<string, { nsg: NsgInput; extra: RuleInput[] }>();
+  for (const r of rules) {
+    const owner = r.key ? byKey.get(r.key) : undefined;
+    if (owner) {
+      owner.extra.push(r.rule);
+      continue;
+    }
+    const k = r.key ?? `?/${r.nsgName}`;
+    let orphan = orphans.get(k);
+    if (!orphan) {
+      orphan = { nsg: { id: r.rule.resourceId ?? r.nsgName, name: r.nsgName, type: "standalone security rules", rules: [], location: r.rule.location }, extra: [] };
+      orphans.set(k, orphan);
+      out.push(orphan);
+    }
+    orphan.extra.push(r.rule);
+  }
+  return out.map(({ nsg, extra }) => (extra.length === 0 ? nsg : { ...nsg, rules: [...nsg.rules, ...extra] }));
+}
+
+export interface WindowsVmInfo {
+  readonly name: string;
+  readonly urn: string;
+  readonly type: string;
+  /** undefined when unknown (computed during preview). */
+  readonly bootDiagnostics: boolean | undefined;
+  readonly resourceGroup?: string;
+}
+
+function path(obj: unknown, keys: readonly string[], get: Getter): unknown {
+  let cur: unknown = obj;
+  for (const k of keys) {
+    if (!isRecord(cur)) return undefined;
+    cur = get(cur, k);
+    if (isUnresolved(cur)) return cur;
+  }
+  return cur;
+}
+
+/** Returns VM facts when `r` is a Windows VM in any supported shape; undefined otherwise. */
+export function windowsVmFromPulumi(r: PulumiResource, get: Getter = plainGet): WindowsVmInfo | undefined {
+  const t = r.type;
+  let windows = false;
+  let boot: unknown;
+  if (PULUMI_TYPES.classicWindowsVm.test(t)) {
+    windows = true;
+    const bd = get(r.props, "bootDiagnostics");
+    boot = isUnresolved(bd) ? bd : isRecord(bd);
+  } else if (PULUMI_TYPES.nativeVm.test(t) || PULUMI_TYPES.classicVm.test(t)) {
+    const osType = path(r.props, ["storageProfile", "osDisk", "osType"], get);
+    const publisher = path(r.props, ["storageProfile", "imageReference", "publisher"], get);
+    const winConfig = path(r.props, ["osProfile", "windowsConfiguration"], get) ?? get(r.props, "osProfileWindowsConfig");
+    windows = (typeof osType === "string" && osType.toLowerCase() === "windows")
+      || (typeof publisher === "string" && /windows/i.test(publisher))
+      || isRecord(winConfig);
+    boot = PULUMI_TYPES.nativeVm.test(t)
+      ? path(r.props, ["diagnosticsProfile", "bootDiagnostics", "enabled"], get)
+      : path(r.props, ["bootDiagnostics", "enabled"], get);
+  }
+  if (!windows) return undefined;
+  const name = str(get(r.props, "vmName")) ?? str(get(r.props, "name")) ?? r.name;
+  return {
+    name, urn: r.urn, type: t,
+    bootDiagnostics: isUnresolved(boot) ? undefined : boot === true,
+    resourceGroup: str(get(r.props, "resourceGroupName")),
+  };
+}
+
+/** VM names (lower case) that have RDP hardening in the stack: the component, or its extension. */
+export function hardenedVmNames(resources: readonly PulumiResource[], get: Getter = plainGet): Set<string> {
+  const out = new Set<string>();
+  for (const r of resources) {
+    const vm = str(get(r.props, "vmName"));
+    if (!vm) continue;
+    if (PULUMI_TYPES.hardeningComponent.test(r.type)) out.add(vm.toLowerCase());
+    if (PULUMI_TYPES.nativeExtension.test(r.type) || PULUMI_TYPES.classicExtension.test(r.type)) {
+      const extName = str(get(r.props, "vmExtensionName")) ?? str(get(r.props, "name")) ?? r.name;
+      if (/rdp-guard|rdp-hardening/i.test(extName)) out.add(vm.toLowerCase());
+    }
+  }
+  return out;
+}

@@ -1,0 +1,242 @@
+import ipaddr from "ipaddr.js";
+import { IntervalSet, intersect, isEmpty, normalize, sizeOf, sizeOfBig, subtract, union } from "./intervals";
+import { ParseResult } from "./ports";
+
+/**
+ * A set of traffic sources: IPv4 and IPv6 address intervals plus named atoms for sources that are
+ * not address ranges we can see (the VirtualNetwork and AzureLoadBalancer tags, application security
+ * groups). Atoms form a finite set or, for `*`, a cofinite one ("every atom except ...").
+ */
+export interface AddressSet {
+  readonly v4: IntervalSet<number>;
+  readonly v6: IntervalSet<bigint>;
+  readonly atoms: AtomSet;
+}
+
+export type AtomSet =
+  | { readonly kind: "some"; readonly items: ReadonlySet<string> }
+  | { readonly kind: "allBut"; readonly items: ReadonlySet<string> };
+
+const V4_END = 2 ** 32;
+const V6_END = 1n << 128n;
+const NO_ATOMS: AtomSet = { kind: "some", items: new Set() };
+const ALL_ATOMS: AtomSet = { kind: "allBut", items: new Set() };
+
+export const EMPTY: AddressSet = { v4: [], v6: [], atoms: NO_ATOMS };
+export const ANY: AddressSet = { v4: [[0, V4_END]], v6: [[0n, V6_END]], atoms: ALL_ATOMS };
+
+/** Address space that is not reachable from the public Internet (never counted as exposure). */
+const NON_PUBLIC_V4 = [
+  "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
+  "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4",
+];
+const NON_PUBLIC_V6 = ["::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8"];
+
+export const PUBLIC: AddressSet = {
+  v4: subtract<number>([[0, V4_END]], normalize(NON_PUBLIC_V4.map((c) => cidrToV4(c)))),
+  v6: subtract<bigint>([[0n, V6_END]], normalize(NON_PUBLIC_V6.map((c) => cidrToV6(c)))),
+  atoms: NO_ATOMS,
+};
+
+/** Service tags that never carry Internet traffic. */
+const INTERNAL_TAGS = new Map<string, string>([
+  ["virtualnetwork", "VirtualNetwork"],
+  ["virtual_network", "VirtualNetwork"],
+  ["azureloadbalancer", "AzureLoadBalancer"],
+  ["azure_loadbalancer", "AzureLoadBalancer"],
+]);
+
+/** Literals that mean "every source". */
+const ANY_LITERALS = new Set(["*", "any", "0.0.0.0", "0.0.0.0/0", "::/0", "::", "0/0", "/0"]);
+
+export type SourceKind = "any" | "internet" | "internet-equivalent" | "internal-tag" | "address" | "asg" | "trusted-tag";
+
+export interface ParsedSource {
+  readonly set: AddressSet;
+  readonly kind: SourceKind;
+  /** The spelling users wrote, kept for messages. */
+  readonly text: string;
+}
+
+/**
+ * Parses one `sourceAddressPrefix`-style value. Case and surrounding whitespace do not matter.
+ * Unknown service tags are rejected (reported as unevaluable) unless listed in `trustedTags`.
+ */
+export function parseAddress(raw: string, trustedTags: ReadonlySet<string> = new Set()): ParseResult<ParsedSource> {
+  const text = raw.trim();
+  const lower = text.toLowerCase();
+  if (text === "") return { ok: false, reason: "empty address prefix" };
+  if (ANY_LITERALS.has(lower)) return { ok: true, value: { set: ANY, kind: "any", text } };
+  if (lower === "internet") return { ok: true, value: { set: PUBLIC, kind: "internet", text } };
+  // AzureCloud covers every Azure customer's public IPs: anyone can rent a VM inside it.
+  if (lower === "azurecloud" || lower.startsWith("azurecloud.")) {
+    return { ok: true, value: { set: PUBLIC, kind: "internet-equivalent", text } };
+  }
+  const internal = INTERNAL_TAGS.get(lower);
+  if (internal) return { ok: true, value: { set: atom(`tag:${internal.toLowerCase()}`), kind: "internal-tag", text } };
+  if (/^[0-9a-f:.]+(\/\d{1,3})?$/i.test(text) && (text.includes(".") || text.includes(":"))) {
+    const r = parseIp(text);
+    return r.ok ? { ok: true, value: { set: r.value, kind: "address", text } } : r;
+  }
+  const range = /^([0-9a-f:.]+)\s*-\s*([0-9a-f:.]+)$/i.exec(text);
+  if (range) {
+    const r = parseIpRange(range[1]!, range[2]!);
+    return r.ok ? { ok: true, value: { set: r.value, kind: "address", text } } : r;
+  }
+  if (/^[a-z][a-z0-9._-]*$/i.test(text)) {
+    if (trustedTags.has(lower)) return { ok: true, value: { set: atom(`tag:${lower}`), kind: "trusted-tag", text } };
+    return { ok: false, reason: `unknown service tag '${text}': its address ranges cannot be evaluated (add it to trustedSourcePrefixes if it is trusted)` };
+  }
+  return { ok: false, reason: `'${text}' is not an IP address, CIDR, range or service tag` };
+}
+
+/** An application security group is a set of NICs inside the VNet, never Internet sources. */
+export function asgSource(id: string): ParsedSource {
+  return { set: atom(`asg:${id.toLowerCase()}`), kind: "asg", text: id };
+}
+
+function atom(name: string): AddressSet {
+  return { v4: [], v6: [], atoms: { kind: "some", items: new Set([name]) } };
+}
+
+function parseIp(text: string): ParseResult<AddressSet> {
+  try {
+    if (text.includes("/")) {
+      if (ipaddr.IPv4.isValidCIDRFourPartDecimal(text)) return { ok: true, value: { ...EMPTY, v4: [cidrToV4(text)] } };
+      if (ipaddr.IPv6.isValidCIDR(text)) return { ok: true, value: { ...EMPTY, v6: [cidrToV6(text)] } };
+      return { ok: false, reason: `'${text}' is not a valid CIDR` };
+    }
+    if (ipaddr.IPv4.isValidFourPartDecimal(text)) {
+      const n = v4ToNumber(ipaddr.IPv4.parse(text));
+      return { ok: true, value: { ...EMPTY, v4: [[n, n + 1]] } };
+    }
+    if (ipaddr.IPv6.isValid(text)) {
+      const n = v6ToBig(ipaddr.IPv6.parse(text));
+      return { ok: true, value: { ...EMPTY, v6: [[n, n + 1n]] } };
+    }
+  } catch {
+    // fall through to the reason below
+  }
+  return { ok: false, reason: `'${text}' is not a valid IP address` };
+}
+
+function parseIpRange(a: string, b: string): ParseResult<AddressSet> {
+  if (ipaddr.IPv4.isValidFourPartDecimal(a) && ipaddr.IPv4.isValidFourPartDecimal(b)) {
+    const lo = v4ToNumber(ipaddr.IPv4.parse(a));
+    const hi = v4ToNumber(ipaddr.IPv4.parse(b));
+    if (lo > hi) return { ok: false, reason: `address range ${a}-${b} is reversed` };
+    return { ok: true, value: { ...EMPTY, v4: [[lo, hi + 1]] } };
+  }
+  if (ipaddr.IPv6.isValid(a) && ipaddr.IPv6.isValid(b)) {
+    const lo = v6ToBig(ipaddr.IPv6.parse(a));
+    const hi = v6ToBig(ipaddr.IPv6.parse(b));
+    if (lo > hi) return { ok: false, reason: `address range ${a}-${b} is reversed` };
+    return { ok: true, value: { ...EMPTY, v6: [[lo, hi + 1n]] } };
+  }
+  return { ok: false, reason: `'${a}-${b}' is not a valid address range` };
+}
+
+function v4ToNumber(ip: ipaddr.IPv4): number {
+  const [a, b, c, d] = ip.octets as [number, number, number, number];
+  return ((a * 256 + b) * 256 + c) * 256 + d;
+}
+
+function v6ToBig(ip: ipaddr.IPv6): bigint {
+  let n = 0n;
+  for (const part of ip.parts) n = (n << 16n) | BigInt(part);
+  return n;
+}
+
+function cidrToV4(cidr: string): [number, number] {
+  const [ip, bits] = ipaddr.IPv4.parseCIDR(cidr);
+  const size = 2 ** (32 - bits);
+  const base = Math.floor(v4ToNumber(ip) / size) * size;
+  return [base, base + size];
+}
+
+function cidrToV6(cidr: string): [bigint, bigint] {
+  const [ip, bits] = ipaddr.IPv6.parseCIDR(cidr);
+  const size = 1n << BigInt(128 - bits);
+  const base = (v6ToBig(ip) / size) * size;
+  return [base, base + size];
+}
+
+function atomsUnion(a: AtomSet, b: AtomSet): AtomSet {
+  if (a.kind === "some" && b.kind === "some") return { kind: "some", items: new Set([...a.items, ...b.items]) };
+  if (a.kind === "allBut" && b.kind === "allBut") return { kind: "allBut", items: new Set([...a.items].filter((x) => b.items.has(x))) };
+  const [all, some] = a.kind === "allBut" ? [a, b] : [b, a];
+  return { kind: "allBut", items: new Set([...all.items].filter((x) => !some.items.has(x))) };
+}
+
+function atomsIntersect(a: AtomSet, b: AtomSet): AtomSet {
+  if (a.kind === "some" && b.kind === "some") return { kind: "some", items: new Set([...a.items].filter((x) => b.items.has(x))) };
+  if (a.kind === "allBut" && b.kind === "allBut") return { kind: "allBut", items: new Set([...a.items, ...b.items]) };
+  const [all, some] = a.kind === "allBut" ? [a, b] : [b, a];
+  return { kind: "some", items: new Set([...some.items].filter((x) => !all.items.has(x))) };
+}
+
+function atomsSubtract(a: AtomSet, b: AtomSet): AtomSet {
+  const complement: AtomSet = b.kind === "some" ? { kind: "allBut", items: b.items } : { kind: "some", items: b.items };
+  return atomsIntersect(a, complement);
+}
+
+export function addrUnion(a: AddressSet, b: AddressSet): AddressSet {
+  return { v4: union(a.v4, b.v4), v6: union(a.v6, b.v6), atoms: atomsUnion(a.atoms, b.atoms) };
+}
+
+export function addrIntersect(a: AddressSet, b: AddressSet): AddressSet {
+  return { v4: intersect(a.v4, b.v4), v6: intersect(a.v6, b.v6), atoms: atomsIntersect(a.atoms, b.atoms) };
+}
+
+export function addrSubtract(a: AddressSet, b: AddressSet): AddressSet {
+  return { v4: subtract(a.v4, b.v4), v6: subtract(a.v6, b.v6), atoms: atomsSubtract(a.atoms, b.atoms) };
+}
+
+export function addrIsEmpty(a: AddressSet): boolean {
+  return isEmpty(a.v4) && isEmpty(a.v6) && a.atoms.kind === "some" && a.atoms.items.size === 0;
+}
+
+/** Number of public IPv4 + IPv6 addresses in the set. */
+export function publicCount(a: AddressSet): bigint {
+  return BigInt(sizeOf(intersect(a.v4, PUBLIC.v4))) + sizeOfBig(intersect(a.v6, PUBLIC.v6));
+}
+
+export function publicPart(a: AddressSet): AddressSet {
+  return { v4: intersect(a.v4, PUBLIC.v4), v6: intersect(a.v6, PUBLIC.v6), atoms: NO_ATOMS };
+}
+
+/** Renders the IP part of a set as CIDR blocks (at most `limit`, then "... and N more"). */
+export function formatAddresses(a: AddressSet, limit = 6): string[] {
+  const blocks: string[] = [];
+  for (const [lo, hi] of a.v4) blocks.push(...v4Blocks(lo, hi));
+  for (const [lo, hi] of a.v6) blocks.push(...v6Blocks(lo, hi));
+  if (blocks.length > limit) return [...blocks.slice(0, limit), `... and ${blocks.length - limit} more`];
+  return blocks;
+}
+
+function v4Blocks(lo: number, hi: number): string[] {
+  const out: string[] = [];
+  let cur = lo;
+  while (cur < hi && out.length < 64) {
+    let size = 1;
+    while (cur % (size * 2) === 0 && cur + size * 2 <= hi) size *= 2;
+    const ip = ipaddr.fromByteArray([Math.floor(cur / 2 ** 24) % 256, Math.floor(cur / 2 ** 16) % 256, Math.floor(cur / 256) % 256, cur % 256]);
+    out.push(`${ip.toString()}/${32 - Math.log2(size)}`);
+    cur += size;
+  }
+  return out;
+}
+
+function v6Blocks(lo: bigint, hi: bigint): string[] {
+  const out: string[] = [];
+  let cur = lo;
+  while (cur < hi && out.length < 64) {
+    let bits = 0n;
+    while (bits < 128n && cur % (1n << (bits + 1n)) === 0n && cur + (1n << (bits + 1n)) <= hi) bits++;
+    const bytes: number[] = [];
+    for (let i = 15n; i >= 0n; i--) bytes.push(Number((cur >> (i * 8n)) & 0xffn));
+    out.push(`${(ipaddr.fromByteArray(bytes) as ipaddr.IPv6).toRFC5952String()}/${128n - bits}`);
+    cur += 1n << bits;
+  }
+  return out;
+}

@@ -1,0 +1,256 @@
+import { Severity, internetRdpTcp, internetRdpUdp, unevaluableRule, unknownAtPreview } from "../checks";
+import {
+  AddressSet, EMPTY, PUBLIC, addrIntersect, addrIsEmpty, addrSubtract, addrUnion, formatAddresses, publicCount,
+} from "./addresses";
+import { Bound, IntervalSet, contains } from "./intervals";
+import { ParsedRule, RuleParse, RuleProblem, parseRule } from "./parse-rule";
+import { ExposureDetail, Finding, ResourceRef } from "./findings";
+import { DEFAULT_INBOUND_RULES, NsgInput, RuleInput } from "./rules";
+
+/** What the engine needs to know; built once from the validated user config. */
+export interface EngineOptions {
+  readonly rdpPorts: readonly number[];
+  readonly maxPublicSourceAddresses: number;
+  readonly failOnUnevaluable: boolean;
+  /** Trusted IP prefixes, already parsed. */
+  readonly trusted: AddressSet;
+  /** Trusted service tags (lower case); also accepted as sources without being unevaluable. */
+  readonly trustedTags: ReadonlySet<string>;
+}
+
+export interface RuleExposure {
+  readonly rule: ParsedRule;
+  readonly protocol: "TCP" | "UDP";
+  readonly ports: number[];
+  readonly exposed: AddressSet;
+  readonly shadowedBy: string[];
+}
+
+export interface NsgEvaluation {
+  readonly nsg: ResourceRef;
+  readonly findings: Finding[];
+  /** Exposures above the threshold, for remediation (which rule, which ports, which sources). */
+  readonly exposures: RuleExposure[];
+  /** Rules the engine evaluated (including Azure's defaults). */
+  readonly rulesEvaluated: number;
+}
+
+type Protocol = "TCP" | "UDP";
+
+/**
+ * Decides whether RDP is reachable from the Internet through one NSG.
+ *
+ * Azure evaluates inbound rules in priority order and the first rule that matches a flow decides
+ * it. For every Allow rule and every configured RDP port, the engine takes the rule's public
+ * sources and removes those that a higher-priority rule already decided, per destination cell, so a
+ * partial Deny hides exactly the part it covers. Exposure counts the public addresses left after
+ * private ranges and trusted prefixes; more than `maxPublicSourceAddresses` is a finding.
+ */
+export function evaluateNsg(nsg: NsgInput, opts: EngineOptions): NsgEvaluation {
+  const ref: ResourceRef = { id: nsg.id, name: nsg.name, type: nsg.type };
+  const findings: Finding[] = [];
+  if (nsg.unresolvedRules) {
+    findings.push(problemFinding(ref, opts, undefined, [{
+      field: "securityRules", value: nsg.unresolvedRules.text, kind: nsg.unresolvedRules.unresolved === "unknown" ? "unknown" : "unevaluable",
+      reason: nsg.unresolvedRules.unresolved === "unknown" ? "the rule list is not known until the resource is created" : "the rule list is an expression that cannot be resolved statically",
+    }], nsg));
+  }
+
+  const customNames = new Set(nsg.rules.filter((r) => !r.isDefault).map((r) => r.name.toLowerCase()));
+  const inputs: RuleInput[] = [...nsg.rules.filter((r) => !r.isDefault), ...DEFAULT_INBOUND_RULES.filter((r) => !customNames.has(r.name.toLowerCase()))];
+  const parsed: ParsedRule[] = [];
+  const blocked: { input: RuleInput; parse: Extract<RuleParse, { status: "problems" }> }[] = [];
+  for (const input of inputs) {
+    const r = parseRule(input, { trustedTags: opts.trustedTags });
+    if (r.status === "ok") parsed.push(r.rule);
+    else if (r.status === "problems") blocked.push({ input, parse: r });
+  }
+  parsed.sort((a, b) => a.priority - b.priority);
+
+  for (const { input, parse } of blocked) findings.push(problemFinding(ref, opts, input, parse.problems, nsg, parse.priority));
+  findings.push(...duplicatePriorityFindings(ref, parsed, opts));
+
+  // A Deny whose fields are only unknown during preview might shadow later Allows: those exposures
+  // are deferred to `pulumi up` rather than blocking a preview on a guess.
+  const pendingDenyPriorities = blocked
+    .filter(({ parse }) => parse.access !== "allow" && parse.problems.every((p) => p.kind === "unknown"))
+    .map(({ parse }) => parse.priority ?? -Infinity);
+
+  const exposures: RuleExposure[] = [];
+  for (const protocol of ["TCP", "UDP"] as const) {
+    const perRule = exposuresFor(parsed, protocol, opts);
+    const limit = BigInt(opts.maxPublicSourceAddresses);
+    const wide = perRule.filter((e) => publicCount(e.exposed) > limit);
+    // Rules over the limit on their own are the findings; several narrow rules that add up to more
+    // than the limit are reported together, since none of them alone is the culprit.
+    if (wide.length > 0) exposures.push(...wide);
+    else if (publicCount(perRule.reduce((acc, e) => addrUnion(acc, e.exposed), EMPTY)) > limit) exposures.push(...perRule);
+  }
+
+  const tcpRules = new Set(exposures.filter((e) => e.protocol === "TCP").map((e) => e.rule));
+  for (const e of exposures) {
+    if (e.protocol === "UDP" && tcpRules.has(e.rule)) continue; // the TCP finding already names the rule
+    const deferred = pendingDenyPriorities.some((p) => p < e.rule.priority);
+    findings.push(exposureFinding(ref, e, exposures, opts, deferred));
+  }
+  return { nsg: ref, findings, exposures, rulesEvaluated: inputs.length };
+}
+
+function matches(rule: ParsedRule, protocol: Protocol, port: number): boolean {
+  return (protocol === "TCP" ? rule.tcp : rule.udp) && contains(rule.ports, port);
+}
+
+function exposuresFor(rules: readonly ParsedRule[], protocol: Protocol, opts: EngineOptions): RuleExposure[] {
+  const out: RuleExposure[] = [];
+  rules.forEach((rule, index) => {
+    if (!rule.allow) return;
+    const candidate = addrSubtract(addrIntersect(rule.sources, PUBLIC), opts.trusted);
+    if (addrIsEmpty(candidate)) return;
+    const ports: number[] = [];
+    let exposed = EMPTY;
+    const shadowedBy = new Set<string>();
+    for (const port of opts.rdpPorts) {
+      if (!matches(rule, protocol, port)) continue;
+      const higher = rules.slice(0, index).filter((h) => h.priority < rule.priority && matches(h, protocol, port));
+      const left = unshadowed(rule, candidate, higher, shadowedBy);
+      if (!addrIsEmpty(left)) {
+        ports.push(port);
+        exposed = addrUnion(exposed, left);
+      }
+    }
+    if (ports.length > 0) out.push({ rule, protocol, ports, exposed, shadowedBy: [...shadowedBy] });
+  });
+  return out;
+}
+
+/**
+ * Sources of `candidate` that reach at least one destination of `rule` without being decided by a
+ * higher-priority rule. Destinations are split into cells at every boundary of the higher rules'
+ * destinations; within a cell a higher rule either covers it entirely or not at all.
+ */
+function unshadowed(rule: ParsedRule, candidate: AddressSet, higher: readonly ParsedRule[], shadowedBy: Set<string>): AddressSet {
+  const relevant = higher.filter((h) => !addrIsEmpty(addrIntersect(h.sources, candidate)));
+  if (relevant.length === 0) return candidate;
+  let result = EMPTY;
+  const shadowFor = (covers: (h: ParsedRule) => boolean): void => {
+    let shadow = EMPTY;
+    for (const h of relevant) {
+      if (covers(h)) {
+        shadow = addrUnion(shadow, h.sources);
+        shadowedBy.add(h.input.name);
+      }
+    }
+    result = addrUnion(result, addrSubtract(candidate, shadow));
+  };
+  for (const cell of cells(rule.destinations.v4, relevant.map((h) => h.destinations.v4))) {
+    shadowFor((h) => contains(h.destinations.v4, cell));
+  }
+  for (const cell of cells(rule.destinations.v6, relevant.map((h) => h.destinations.v6))) {
+    shadowFor((h) => contains(h.destinations.v6, cell));
+  }
+  const atoms = rule.destinations.atoms;
+  const named = new Set<string>();
+  for (const h of relevant) for (const a of h.destinations.atoms.items) named.add(a);
+  if (atoms.kind === "some") for (const a of atoms.items) named.add(a);
+  const inAtoms = (set: AddressSet["atoms"], a: string): boolean => (set.kind === "some" ? set.items.has(a) : !set.items.has(a));
+  for (const a of named) if (inAtoms(atoms, a)) shadowFor((h) => inAtoms(h.destinations.atoms, a));
+  // Every atom no rule names ("some other tag or group"), present only in cofinite sets.
+  if (atoms.kind === "allBut") shadowFor((h) => h.destinations.atoms.kind === "allBut");
+  return result;
+}
+
+/** Representative points of the elementary cells of `base` split at the boundaries of `splitters`. */
+function cells<T extends Bound>(base: IntervalSet<T>, splitters: readonly IntervalSet<T>[]): T[] {
+  if (base.length === 0) return [];
+  const points: T[] = [];
+  for (const [lo, hi] of base) points.push(lo, hi);
+  for (const s of splitters) for (const [lo, hi] of s) points.push(lo, hi);
+  const sorted = [...new Set(points)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const out: T[] = [];
+  for (let i = 0; i + 1 < sorted.length; i++) {
+    const p = sorted[i]!;
+    if (contains(base, p)) out.push(p);
+  }
+  return out;
+}
+
+function exposureFinding(ref: ResourceRef, e: RuleExposure, all: RuleExposure[], opts: EngineOptions, deferred: boolean): Finding {
+  const check = e.protocol === "TCP" ? internetRdpTcp : internetRdpUdp;
+  const count = publicCount(e.exposed);
+  const alsoUdp = e.protocol === "TCP" && all.some((x) => x.protocol === "UDP" && x.rule === e.rule);
+  const written = e.rule.sourceParts.map((s) => s.text);
+  const kinds = new Set(e.rule.sourceParts.map((s) => s.kind));
+  const threshold = opts.maxPublicSourceAddresses;
+  let why: string;
+  if (kinds.has("any")) why = `source '${written.join(", ")}' admits every address`;
+  else if (kinds.has("internet")) why = "source 'Internet' admits every public address";
+  else if (kinds.has("internet-equivalent")) why = `source '${written.join(", ")}' includes every Azure customer's public IPs`;
+  else why = `source ${written.join(", ")} admits ${count.toLocaleString("en-US")} public addresses (more than maxPublicSourceAddresses=${threshold})`;
+  if (count <= BigInt(threshold)) why = `together with the NSG's other exposing rules, more than ${threshold} public addresses can reach RDP`;
+  const shadow = e.shadowedBy.length > 0 ? `; higher-priority rule(s) ${e.shadowedBy.join(", ")} hide only part of it` : "";
+  const protocols = alsoUdp ? "TCP and UDP" : e.protocol;
+  const ports = e.ports.join(", ");
+  const exposure: ExposureDetail = {
+    protocol: e.protocol, ports: e.ports, sources: formatAddresses(e.exposed), publicAddresses: count.toString(),
+    sourceAsWritten: written, partiallyShadowedBy: e.shadowedBy,
+  };
+  const base = {
+    resource: ref,
+    rule: { name: e.rule.input.name, priority: e.rule.priority, resourceId: e.rule.input.resourceId },
+    location: e.rule.input.location,
+    exposure,
+  };
+  if (deferred) {
+    return {
+      ...base, checkId: unknownAtPreview.id, severity: unknownAtPreview.severity,
+      reason: `${why}; a higher-priority Deny depends on values unknown during preview`,
+      message: `NSG '${ref.name}' rule '${e.rule.input.name}' may expose RDP port ${ports}; decided at 'pulumi up' when the Deny's values are known`,
+      fix: unknownAtPreview.help,
+    };
+  }
+  return {
+    ...base, checkId: check.id, severity: check.severity, reason: why + shadow,
+    message: `NSG '${ref.name}' rule '${e.rule.input.name}' (priority ${e.rule.priority}) exposes RDP port ${ports} over ${protocols} to the Internet: ${why}${shadow}`,
+    fix: `Restrict the source of rule '${e.rule.input.name}' to your admin IP (a /32) or trusted ranges, or remove it and use Azure Bastion or just-in-time VM access.`,
+  };
+}
+
+function problemFinding(
+  ref: ResourceRef, opts: EngineOptions, input: RuleInput | undefined, problems: readonly RuleProblem[], nsg: NsgInput, priority?: number,
+): Finding {
+  const onlyUnknown = problems.length > 0 && problems.every((p) => p.kind === "unknown");
+  const check = onlyUnknown ? unknownAtPreview : unevaluableRule;
+  const severity: Severity = onlyUnknown ? unknownAtPreview.severity : opts.failOnUnevaluable ? "error" : "warning";
+  const what = problems.map((p) => `${p.field}='${p.value}': ${p.reason}`).join("; ");
+  const subject = input ? `rule '${input.name}'` : "security rules";
+  return {
+    checkId: check.id, severity, resource: ref,
+    rule: input ? { name: input.name, priority, resourceId: input.resourceId } : undefined,
+    location: input?.location ?? nsg.location,
+    problems,
+    reason: what,
+    message: onlyUnknown
+      ? `NSG '${ref.name}' ${subject} cannot be checked during preview (${what}); it is checked at 'pulumi up'`
+      : `NSG '${ref.name}' ${subject} cannot be evaluated: ${what}`,
+    fix: check.help,
+  };
+}
+
+function duplicatePriorityFindings(ref: ResourceRef, rules: readonly ParsedRule[], opts: EngineOptions): Finding[] {
+  const byPriority = new Map<number, ParsedRule[]>();
+  for (const r of rules) if (!r.input.isDefault) byPriority.set(r.priority, [...(byPriority.get(r.priority) ?? []), r]);
+  const out: Finding[] = [];
+  for (const [priority, group] of byPriority) {
+    if (group.length < 2) continue;
+    const names = group.map((r) => r.input.name);
+    out.push({
+      checkId: unevaluableRule.id, severity: opts.failOnUnevaluable ? "error" : "warning", resource: ref,
+      rule: { name: names[0]!, priority }, location: group[0]!.input.location,
+      problems: [{ field: "priority", value: String(priority), reason: `shared by inbound rules ${names.join(", ")}`, kind: "unevaluable" }],
+      reason: `priority ${priority} is used by ${names.join(", ")}; Azure rejects the NSG and the order cannot be decided`,
+      message: `NSG '${ref.name}' has several inbound rules with priority ${priority} (${names.join(", ")}); their order cannot be evaluated`,
+      fix: "Give every inbound rule a unique priority.",
+    });
+  }
+  return out;
+}

@@ -1,0 +1,74 @@
+/**
+ * The normalized NSG model every input format is turned into. Values stay raw (strings as users wrote
+ * them) so the engine, not each format, decides what they mean; a value a format could not resolve is
+ * kept as `Unresolved` so it is reported instead of dropped.
+ */
+
+/** A value the format could not turn into a literal. */
+export interface Unresolved {
+  /** `unknown`: a computed output during `pulumi preview`; `expression`: an ARM/Terraform expression. */
+  readonly unresolved: "unknown" | "expression";
+  readonly text: string;
+}
+
+export type RawScalar = string | number | boolean | null | undefined | Unresolved;
+export type RawList = readonly RawScalar[] | Unresolved | null | undefined;
+
+export interface SourceLocation {
+  readonly file?: string;
+  readonly line?: number;
+  readonly column?: number;
+}
+
+export interface RuleInput {
+  readonly name: string;
+  readonly priority?: RawScalar;
+  readonly direction?: RawScalar;
+  readonly access?: RawScalar;
+  readonly protocol?: RawScalar;
+  readonly sourceAddressPrefix?: RawScalar;
+  readonly sourceAddressPrefixes?: RawList;
+  readonly sourceApplicationSecurityGroups?: RawList;
+  readonly destinationAddressPrefix?: RawScalar;
+  readonly destinationAddressPrefixes?: RawList;
+  readonly destinationApplicationSecurityGroups?: RawList;
+  readonly destinationPortRange?: RawScalar;
+  readonly destinationPortRanges?: RawList;
+  /** Azure's built-in rules (65000+): exempt from the 100-4096 priority range. */
+  readonly isDefault?: boolean;
+  /** Where the rule came from when it is its own resource (a standalone security rule). */
+  readonly resourceId?: string;
+  readonly location?: SourceLocation;
+}
+
+export interface NsgInput {
+  /** Stable identity: ARM id, Pulumi URN, Terraform address or a file-local name. */
+  readonly id: string;
+  readonly name: string;
+  /** Resource type as the input spells it, e.g. `azure-native:network:NetworkSecurityGroup`. */
+  readonly type: string;
+  readonly rules: readonly RuleInput[];
+  readonly location?: SourceLocation;
+  /** The whole rule list could not be read (e.g. `securityRules` is an expression). */
+  readonly unresolvedRules?: Unresolved;
+}
+
+export function isUnresolved(v: unknown): v is Unresolved {
+  return typeof v === "object" && v !== null && "unresolved" in v && "text" in v;
+}
+
+/** Azure's default inbound rules, always present below every custom rule. */
+export const DEFAULT_INBOUND_RULES: readonly RuleInput[] = [
+  {
+    name: "AllowVnetInBound", priority: 65000, direction: "Inbound", access: "Allow", protocol: "*",
+    sourceAddressPrefix: "VirtualNetwork", destinationAddressPrefix: "VirtualNetwork", destinationPortRange: "*", isDefault: true,
+  },
+  {
+    name: "AllowAzureLoadBalancerInBound", priority: 65001, direction: "Inbound", access: "Allow", protocol: "*",
+    sourceAddressPrefix: "AzureLoadBalancer", destinationAddressPrefix: "*", destinationPortRange: "*", isDefault: true,
+  },
+  {
+    name: "DenyAllInBound", priority: 65500, direction: "Inbound", access: "Deny", protocol: "*",
+    sourceAddressPrefix: "*", destinationAddressPrefix: "*", destinationPortRange: "*", isDefault: true,
+  },
+];
