@@ -1,8 +1,8 @@
 import { Severity, internetRdpTcp, internetRdpUdp, unevaluableRule, unknownAtPreview } from "../checks";
 import {
-  AddressSet, EMPTY, PUBLIC, addrIntersect, addrIsEmpty, addrSubtract, addrUnion, formatAddresses, publicCount,
+  ANY, AddressSet, EMPTY, PUBLIC, addrIntersect, addrIsEmpty, addrSubtract, addrUnion, formatAddresses, publicCount,
 } from "./addresses";
-import { Bound, IntervalSet, contains } from "./intervals";
+import { Bound, IntervalSet, contains, covers } from "./intervals";
 import { ParsedRule, RuleParse, RuleProblem, parseRule } from "./parse-rule";
 import { ExposureDetail, Finding, ResourceRef } from "./findings";
 import { DEFAULT_INBOUND_RULES, NsgInput, RuleInput } from "./rules";
@@ -36,6 +36,9 @@ export interface NsgEvaluation {
 }
 
 type Protocol = "TCP" | "UDP";
+
+const FULL_V4 = ANY.v4;
+const FULL_V6 = ANY.v6;
 
 /**
  * Decides whether RDP is reachable from the Internet through one NSG.
@@ -131,8 +134,12 @@ function exposuresFor(rules: readonly ParsedRule[], protocol: Protocol, opts: En
 function unshadowed(rule: ParsedRule, candidate: AddressSet, higher: readonly ParsedRule[], shadowedBy: Set<string>): AddressSet {
   const relevant = higher.filter((h) => !addrIsEmpty(addrIntersect(h.sources, candidate)));
   if (relevant.length === 0) return candidate;
+  // An IPv4 source only ever reaches IPv4 destinations, and IPv6 likewise.
+  const v4: AddressSet = { ...EMPTY, v4: candidate.v4 };
+  const v6: AddressSet = { ...EMPTY, v6: candidate.v6 };
   let result = EMPTY;
-  const shadowFor = (covers: (h: ParsedRule) => boolean): void => {
+  const shadowFor = (part: AddressSet, covers: (h: ParsedRule) => boolean): void => {
+    if (addrIsEmpty(part)) return;
     let shadow = EMPTY;
     for (const h of relevant) {
       if (covers(h)) {
@@ -140,22 +147,24 @@ function unshadowed(rule: ParsedRule, candidate: AddressSet, higher: readonly Pa
         shadowedBy.add(h.input.name);
       }
     }
-    result = addrUnion(result, addrSubtract(candidate, shadow));
+    result = addrUnion(result, addrSubtract(part, shadow));
   };
   for (const cell of cells(rule.destinations.v4, relevant.map((h) => h.destinations.v4))) {
-    shadowFor((h) => contains(h.destinations.v4, cell));
+    shadowFor(v4, (h) => contains(h.destinations.v4, cell));
   }
   for (const cell of cells(rule.destinations.v6, relevant.map((h) => h.destinations.v6))) {
-    shadowFor((h) => contains(h.destinations.v6, cell));
+    shadowFor(v6, (h) => contains(h.destinations.v6, cell));
   }
-  const atoms = rule.destinations.atoms;
-  const named = new Set<string>();
-  for (const h of relevant) for (const a of h.destinations.atoms.items) named.add(a);
-  if (atoms.kind === "some") for (const a of atoms.items) named.add(a);
-  const inAtoms = (set: AddressSet["atoms"], a: string): boolean => (set.kind === "some" ? set.items.has(a) : !set.items.has(a));
-  for (const a of named) if (inAtoms(atoms, a)) shadowFor((h) => inAtoms(h.destinations.atoms, a));
-  // Every atom no rule names ("some other tag or group"), present only in cofinite sets.
-  if (atoms.kind === "allBut") shadowFor((h) => h.destinations.atoms.kind === "allBut");
+  // Named destinations (a tag, an application security group) are some addresses we cannot see: a
+  // higher rule covers them when it names them too or covers the whole address family. A `*`
+  // destination needs no such cells: every address it admits is in the IP cells above.
+  if (rule.destinations.atoms.kind === "some") {
+    for (const a of rule.destinations.atoms.items) {
+      const names = (h: ParsedRule): boolean => (h.destinations.atoms.kind === "some" ? h.destinations.atoms.items.has(a) : !h.destinations.atoms.items.has(a));
+      shadowFor(v4, (h) => names(h) || covers(h.destinations.v4, FULL_V4));
+      shadowFor(v6, (h) => names(h) || covers(h.destinations.v6, FULL_V6));
+    }
+  }
   return result;
 }
 
