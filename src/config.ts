@@ -35,8 +35,28 @@ export const DEFAULT_CONFIG: GuardConfig = {
   remediationSourcePrefixes: [],
 };
 
+type JsonValue = string | number | boolean | null | JsonValue[] | { [key: string]: JsonValue };
+
+/** The JSON Schema subset the config uses; structurally what Pulumi's `configSchema` accepts. */
+export interface JsonSchema {
+  type?: "array" | "object" | "string" | "integer" | "boolean" | "number";
+  items?: JsonSchema;
+  properties?: { [key: string]: JsonSchema };
+  required?: string[];
+  additionalProperties?: boolean;
+  minItems?: number;
+  uniqueItems?: boolean;
+  minimum?: number;
+  maximum?: number;
+  minLength?: number;
+  pattern?: string;
+  format?: string;
+  default?: JsonValue;
+  description?: string;
+}
+
 /** JSON Schema of each config property (the shape Pulumi's `configSchema.properties` takes). */
-export const CONFIG_PROPERTIES = {
+export const CONFIG_PROPERTIES: { [key: string]: JsonSchema } = {
   rdpPorts: {
     type: "array", minItems: 1, uniqueItems: true, default: [3389],
     items: { type: "integer", minimum: 1, maximum: 65535 },
@@ -71,15 +91,15 @@ export const CONFIG_PROPERTIES = {
     type: "array", default: [], items: { type: "string", minLength: 1 },
     description: "When set, remediation rewrites an exposing rule's source to these prefixes.",
   },
-} as const;
+};
 
-export const CONFIG_SCHEMA = {
+export const CONFIG_SCHEMA: JsonSchema & { $schema: string; title: string } = {
   $schema: "http://json-schema.org/draft-07/schema#",
   title: "azure-rdp-guard configuration",
   type: "object",
   additionalProperties: false,
   properties: { ...CONFIG_PROPERTIES, enforcementLevel: { type: "string" } },
-} as const;
+};
 
 export class ConfigError extends Error {
   override readonly name = "ConfigError";

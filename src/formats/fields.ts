@@ -50,16 +50,18 @@ function scalar(v: unknown): RawScalar {
   return JSON.stringify(v);
 }
 
+/** Reads array elements through `get`, so an unknown element becomes `Unresolved`, not an exception. */
+export function elements(v: readonly unknown[], get: Getter): unknown[] {
+  const out: unknown[] = [];
+  const arr = v as unknown as Record<string, unknown>;
+  for (let i = 0; i < v.length; i++) out.push(get(arr, String(i)));
+  return out;
+}
+
 function listOf(v: unknown, get: Getter): RawList {
   if (v === undefined || v === null || isUnresolved(v)) return v;
   if (!Array.isArray(v)) return [scalar(v)];
-  return v.map((item: unknown) => {
-    if (isRecord(item)) {
-      const id = get(item, "id");
-      return scalar(id);
-    }
-    return scalar(item);
-  });
+  return elements(v, get).map((item) => (isRecord(item) ? scalar(get(item, "id")) : scalar(item)));
 }
 
 export interface ReadRuleOptions {

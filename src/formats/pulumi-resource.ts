@@ -1,5 +1,5 @@
 import { NsgInput, RuleInput, SourceLocation, isUnresolved } from "../nsg/rules";
-import { Getter, isRecord, plainGet, readRule } from "./fields";
+import { Getter, elements, isRecord, plainGet, readRule } from "./fields";
 
 /**
  * Pulumi resource shapes (azure-native and classic @pulumi/azure) by type token. Matching type
@@ -57,7 +57,7 @@ export function nsgFromPulumi(r: PulumiResource, get: Getter = plainGet): { nsg:
   let unresolvedRules;
   if (isUnresolved(rulesRaw)) unresolvedRules = rulesRaw;
   else if (Array.isArray(rulesRaw)) {
-    rulesRaw.forEach((item: unknown, i: number) => {
+    elements(rulesRaw, get).forEach((item, i) => {
       if (isUnresolved(item)) rules.push({ name: `securityRules[${i}]`, direction: item, access: item, priority: item, protocol: item, sourceAddressPrefix: item, destinationAddressPrefix: "*", destinationPortRange: item, location: r.location });
       else if (isRecord(item)) rules.push(readRule(item, { get, fallbackName: `securityRules[${i}]`, location: r.location }));
     });

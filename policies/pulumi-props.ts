@@ -1,0 +1,49 @@
+import { EnforcementLevel, ReportViolation } from "@pulumi/policy";
+import { GuardConfig, loadConfig } from "../src/config";
+import { Finding } from "../src/nsg/findings";
+import { Getter } from "../src/formats/fields";
+import { Unresolved } from "../src/nsg/rules";
+
+/**
+ * The policy host hands policies a proxy that throws `UnknownValueError` when a value is unknown
+ * during preview. This getter turns that into an `Unresolved` value, so one unknown field makes one
+ * rule "checked at pulumi up" instead of skipping the whole resource.
+ */
+export const proxyGet: Getter = (obj, key) => {
+  try {
+    return obj[key];
+  } catch (e) {
+    if (e instanceof Error && e.constructor.name === "UnknownValueError") {
+      return { unresolved: "unknown", text: `<computed ${key}>` } satisfies Unresolved;
+    }
+    throw e;
+  }
+};
+
+/** Policy config, validated with the same schema and loader as the CLI's `--config`. */
+export function policyConfig(raw: unknown, policyName: string): GuardConfig {
+  const copy = raw && typeof raw === "object" ? { ...(raw as Record<string, unknown>) } : {};
+  delete copy.enforcementLevel;
+  return loadConfig(copy, `policy config '${policyName}'`);
+}
+
+interface ViolationWithLevel {
+  readonly message: string;
+  readonly enforcementLevel: EnforcementLevel;
+  readonly urn?: string;
+}
+
+/**
+ * Reports a finding. Errors use the policy's configured enforcement level; warnings and notes are
+ * advisory. @pulumi/policy's server accepts a violation object with its own enforcement level
+ * (server.js makeReportViolationFun), though its typings only declare the string form.
+ */
+export function reportFinding(report: ReportViolation, f: Finding, urn?: string): void {
+  if (f.suppressed) return;
+  const message = `[${f.checkId}] ${f.message}\nFix: ${f.fix}`;
+  if (f.severity === "error") {
+    report(message, urn);
+    return;
+  }
+  (report as unknown as (v: ViolationWithLevel) => void)({ message, enforcementLevel: "advisory", urn });
+}

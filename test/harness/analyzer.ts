@@ -1,0 +1,145 @@
+import { ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { createRequire } from "node:module";
+import * as path from "node:path";
+import type * as grpcTypes from "@grpc/grpc-js";
+import type * as analyzerGrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
+import type * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
+
+/*
+ * Runs a policy pack the way the Pulumi CLI does: `node run-policy-pack <engine> <pack-dir>` in the
+ * pack directory (ts-node type-checks the pack), reads the port from the first stdout line, and talks
+ * to it over the real gRPC Analyzer protocol. The stubs and grpc-js are loaded from @pulumi/pulumi's
+ * own dependency tree so protobuf classes match the server's.
+ */
+const pulumiRequire = createRequire(require.resolve("@pulumi/pulumi/package.json"));
+const grpc = pulumiRequire("@grpc/grpc-js") as typeof grpcTypes;
+const services = pulumiRequire("./proto/analyzer_grpc_pb") as typeof analyzerGrpc;
+const pb = pulumiRequire("./proto/analyzer_pb") as typeof analyzerPb;
+const structPb = pulumiRequire("google-protobuf/google/protobuf/struct_pb") as typeof import("google-protobuf/google/protobuf/struct_pb");
+const emptyPb = pulumiRequire("google-protobuf/google/protobuf/empty_pb") as typeof import("google-protobuf/google/protobuf/empty_pb");
+
+export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
+export const PACK_DIR = path.resolve(__dirname, "../../policies");
+
+export interface Diagnostic {
+  policyName: string;
+  message: string;
+  enforcementLevel: "advisory" | "mandatory" | "disabled" | "remediate";
+  urn: string;
+}
+
+export interface ResourceSpec {
+  type: string;
+  name: string;
+  props: Record<string, unknown>;
+  urn?: string;
+}
+
+const LEVELS = ["advisory", "mandatory", "disabled", "remediate"] as const;
+
+type Unary<Req, Res> = (req: Req, cb: (err: grpcTypes.ServiceError | null, res: Res) => void) => unknown;
+
+function call<Req, Res>(fn: Unary<Req, Res>, req: Req): Promise<Res> {
+  return new Promise((resolve, reject) => fn(req, (err, res) => (err ? reject(err) : resolve(res))));
+}
+
+export function urnOf(r: ResourceSpec): string {
+  return r.urn ?? `urn:pulumi:test::proj::${r.type}::${r.name}`;
+}
+
+export class PolicyPackProcess {
+  private constructor(
+    private readonly child: ChildProcessWithoutNullStreams,
+    private readonly client: analyzerGrpc.AnalyzerClient,
+    readonly stderr: () => string,
+  ) {}
+
+  static async start(packDir = PACK_DIR): Promise<PolicyPackProcess> {
+    const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack");
+    const child = spawn(process.execPath, [runner, "127.0.0.1:1", packDir], { cwd: packDir, env: { ...process.env } });
+    let err = "";
+    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
+    const port = await new Promise<number>((resolve, reject) => {
+      let out = "";
+      child.stdout.on("data", (d: Buffer) => {
+        out += d.toString();
+        const line = out.split("\n")[0];
+        if (out.includes("\n") && line) resolve(Number(line.trim()));
+      });
+      child.on("exit", (code) => reject(new Error(`policy pack exited with ${code} before printing its port:\n${err}`)));
+    });
+    const client = new services.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
+    return new PolicyPackProcess(child, client, () => err);
+  }
+
+  async stop(): Promise<void> {
+    this.client.close();
+    this.child.kill();
+    await new Promise((r) => this.child.once("exit", r));
+  }
+
+  async info(): Promise<analyzerPb.AnalyzerInfo> {
+    return call(this.client.getAnalyzerInfo.bind(this.client), new emptyPb.Empty());
+  }
+
+  /** Sends policy config as the CLI does for `--policy-pack-config`. */
+  async configure(config: Record<string, { enforcementLevel?: (typeof LEVELS)[number]; [k: string]: unknown }>): Promise<void> {
+    const req = new pb.ConfigureAnalyzerRequest();
+    for (const [name, { enforcementLevel, ...props }] of Object.entries(config)) {
+      const pc = new pb.PolicyConfig();
+      pc.setEnforcementlevel(LEVELS.indexOf(enforcementLevel ?? "mandatory"));
+      pc.setProperties(structPb.Struct.fromJavaScript(props as Record<string, structPb.JavaScriptValue>));
+      req.getPolicyconfigMap().set(name, pc);
+    }
+    await call(this.client.configure.bind(this.client), req);
+  }
+
+  async analyze(r: ResourceSpec): Promise<Diagnostic[]> {
+    const req = new pb.AnalyzeRequest();
+    req.setType(r.type);
+    req.setName(r.name);
+    req.setUrn(urnOf(r));
+    req.setProperties(structPb.Struct.fromJavaScript(r.props as Record<string, structPb.JavaScriptValue>));
+    req.setOptions(new pb.AnalyzerResourceOptions());
+    const res = await call(this.client.analyze.bind(this.client), req);
+    return diagnostics(res);
+  }
+
+  async analyzeStack(resources: ResourceSpec[]): Promise<Diagnostic[]> {
+    const req = new pb.AnalyzeStackRequest();
+    req.setResourcesList(resources.map((r) => {
+      const ar = new pb.AnalyzerResource();
+      ar.setType(r.type);
+      ar.setName(r.name);
+      ar.setUrn(urnOf(r));
+      ar.setProperties(structPb.Struct.fromJavaScript(r.props as Record<string, structPb.JavaScriptValue>));
+      ar.setOptions(new pb.AnalyzerResourceOptions());
+      return ar;
+    }));
+    const res = await call(this.client.analyzeStack.bind(this.client), req);
+    return diagnostics(res);
+  }
+
+  async remediate(r: ResourceSpec): Promise<{ policyName: string; properties: Record<string, unknown> | undefined }[]> {
+    const req = new pb.AnalyzeRequest();
+    req.setType(r.type);
+    req.setName(r.name);
+    req.setUrn(urnOf(r));
+    req.setProperties(structPb.Struct.fromJavaScript(r.props as Record<string, structPb.JavaScriptValue>));
+    req.setOptions(new pb.AnalyzerResourceOptions());
+    const res = await call(this.client.remediate.bind(this.client), req);
+    return res.getRemediationsList().map((m) => ({
+      policyName: m.getPolicyname(),
+      properties: m.getProperties()?.toJavaScript() as Record<string, unknown> | undefined,
+    }));
+  }
+}
+
+function diagnostics(res: analyzerPb.AnalyzeResponse): Diagnostic[] {
+  return res.getDiagnosticsList().map((d) => ({
+    policyName: d.getPolicyname(),
+    message: d.getMessage(),
+    enforcementLevel: LEVELS[d.getEnforcementlevel()]!,
+    urn: d.getUrn(),
+  }));
+}
