@@ -103,7 +103,12 @@ export function groupNsgs(nsgs: readonly { nsg: NsgInput; key?: string }[], rule
     }
     orphan.extra.push(r.rule);
   }
-  return out.map(({ nsg, extra }) => (extra.length === 0 ? nsg : { ...nsg, rules: [...nsg.rules, ...extra] }));
+  return out.map(({ nsg, extra }) => {
+    if (extra.length === 0) return nsg;
+    // Azure reports standalone rules inside the NSG too; the standalone resource is the source of truth.
+    const standalone = new Set(extra.map((r) => r.name.toLowerCase()));
+    return { ...nsg, rules: [...nsg.rules.filter((r) => !standalone.has(r.name.toLowerCase())), ...extra] };
+  });
 }
 
 export interface WindowsVmInfo {

@@ -16,8 +16,11 @@ export type RawList = readonly RawScalar[] | Unresolved | null | undefined;
 
 export interface SourceLocation {
   readonly file?: string;
+  /** 1-based. */
   readonly line?: number;
   readonly column?: number;
+  /** Path of the object inside a JSON input; turned into line/column only for findings. */
+  readonly jsonPath?: readonly (string | number)[];
 }
 
 export interface RuleInput {

@@ -1,0 +1,44 @@
+import { Command, CommanderError } from "commander";
+import { ConfigError } from "../config";
+import { InputError } from "../formats/json-source";
+import { CliIo, scanCommand } from "./scan";
+import { packageVersion } from "./version";
+
+/** Errors that are the user's input, printed as one line without a stack trace. */
+export function isUserError(e: unknown): e is Error {
+  return e instanceof InputError || e instanceof ConfigError || (e instanceof Error && e.name === "UserError");
+}
+
+/** Runs the CLI; returns the exit code (0 clean, 1 findings, 2 usage or input error). */
+export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+  let code = 0;
+  const setExit = (c: number): void => {
+    code = c;
+  };
+  const program = new Command("rdp-guard")
+    .description("azure-rdp-guard: keep Azure Windows VMs reachable and safe over RDP")
+    .version(packageVersion(), "-V, --version")
+    .exitOverride()
+    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
+    .showSuggestionAfterError(true);
+  program.addCommand(scanCommand(io, setExit).exitOverride());
+  try {
+    if (argv.length === 0) {
+      program.outputHelp();
+      return 2;
+    }
+    await program.parseAsync([...argv], { from: "user" });
+    return code;
+  } catch (e) {
+    if (e instanceof CommanderError) {
+      return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help" ? 0 : 2;
+    }
+    if (isUserError(e)) {
+      io.stderr(`rdp-guard: ${e.message}\n`);
+      return 2;
+    }
+    const err = e as Error;
+    io.stderr(`rdp-guard: internal error: ${err.message}${process.env.RDP_GUARD_DEBUG ? `\n${err.stack}` : " (set RDP_GUARD_DEBUG=1 for details)"}\n`);
+    return 2;
+  }
+}

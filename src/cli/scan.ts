@@ -1,0 +1,157 @@
+import { Command, Option } from "commander";
+import { ConfigError, GuardConfig, loadConfig } from "../config";
+import { ArmParameterValues, readParametersFile } from "../formats/arm";
+import { parseDocument } from "../formats/detect";
+import { InputError, JsonDocument, readJsonFile, resolveLocations } from "../formats/json-source";
+import { FORMATS, FormatName, ParsedInput } from "../formats/types";
+import { Finding, SEVERITY_RANK } from "../nsg/findings";
+import { SourceLocation } from "../nsg/rules";
+import { FileSummary, ScanReport } from "../report/model";
+import { renderJson } from "../report/json";
+import { renderSarif } from "../report/sarif";
+import { renderText } from "../report/text";
+import { scanInputs } from "../scan";
+import { collectFiles, readInput } from "./inputs";
+import { writeOutput } from "./output";
+import { packageVersion } from "./version";
+
+export type FailOn = "error" | "warning" | "never";
+export type OutputFormat = "text" | "json" | "sarif";
+
+export interface ScanOptions {
+  format: OutputFormat;
+  output?: string;
+  rdpPorts?: number[];
+  trustedPrefix: string[];
+  maxPublicAddresses?: number;
+  config?: string;
+  failOn: FailOn;
+  parameters?: string;
+  inputFormat: FormatName | "auto";
+  maxFileSize: number;
+  color?: boolean;
+}
+
+export interface CliIo {
+  stdout: (s: string) => void;
+  stderr: (s: string) => void;
+  isTty: boolean;
+  stdin?: NodeJS.ReadableStream;
+}
+
+const DEFAULT_MAX_FILE = 512 * 1024 * 1024;
+
+function intArg(name: string) {
+  return (v: string): number => {
+    if (!/^\d+$/.test(v.trim())) throw new InputError(`${name}: '${v}' is not a whole number`);
+    return Number(v);
+  };
+}
+
+function portsArg(v: string): number[] {
+  return v.split(",").map((p) => {
+    const t = p.trim();
+    if (!/^\d+$/.test(t) || Number(t) < 1 || Number(t) > 65535) throw new InputError(`--rdp-ports: '${t}' is not a port (1-65535)`);
+    return Number(t);
+  });
+}
+
+export function scanCommand(io: CliIo, setExit: (code: number) => void): Command {
+  return new Command("scan")
+    .description("Check IaC outputs and exports (ARM/Bicep, pulumi preview --json, pulumi stack export, az nsg JSON, terraform show -json) for RDP exposed to the Internet")
+    .argument("<paths...>", "files, directories (searched for *.json) or - for standard input")
+    .addOption(new Option("--format <format>", "report format").choices(["text", "json", "sarif"]).default("text"))
+    .option("--output <file>", "write the report to a file instead of standard output")
+    .option("--rdp-ports <ports>", "comma-separated RDP ports (default 3389)", portsArg)
+    .option("--trusted-prefix <prefix>", "CIDR, address or service tag always allowed to reach RDP (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
+    .option("--max-public-addresses <n>", "public source addresses an NSG may admit before it counts as exposure (default 256)", intArg("--max-public-addresses"))
+    .option("--config <file>", "JSON config file (same schema as the policy pack config)")
+    .addOption(new Option("--fail-on <level>", "exit 1 when a finding at or above this severity exists").choices(["error", "warning", "never"]).default("error"))
+    .option("--parameters <file>", "ARM parameters file used to resolve [parameters('...')] expressions")
+    .addOption(new Option("--input-format <format>", "force the input format instead of detecting it").choices(["auto", ...FORMATS]).default("auto"))
+    .option("--max-file-size <bytes>", "largest input file accepted", intArg("--max-file-size"), DEFAULT_MAX_FILE)
+    .option("--no-color", "never colour text output")
+    .action(async (paths: string[], opts: ScanOptions) => {
+      setExit(await runScan(paths, opts, io));
+    });
+}
+
+async function buildConfig(opts: ScanOptions): Promise<GuardConfig> {
+  let fromFile: Record<string, unknown> = {};
+  let origin = "command line";
+  if (opts.config) {
+    const doc = await readJsonFile(opts.config, 16 * 1024 * 1024);
+    if (typeof doc.value !== "object" || doc.value === null || Array.isArray(doc.value)) throw new ConfigError(`${opts.config}: config must be a JSON object`);
+    fromFile = doc.value as Record<string, unknown>;
+    origin = `${opts.config} (with command-line options)`;
+  }
+  const merged: Record<string, unknown> = { ...fromFile };
+  if (opts.rdpPorts) merged.rdpPorts = opts.rdpPorts;
+  if (opts.trustedPrefix.length > 0) merged.trustedSourcePrefixes = [...((fromFile.trustedSourcePrefixes as string[] | undefined) ?? []), ...opts.trustedPrefix];
+  if (opts.maxPublicAddresses !== undefined) merged.maxPublicSourceAddresses = opts.maxPublicAddresses;
+  return loadConfig(merged, origin);
+}
+
+export async function runScan(paths: string[], opts: ScanOptions, io: CliIo): Promise<number> {
+  const config = await buildConfig(opts);
+  let armParameters: ArmParameterValues | undefined;
+  if (opts.parameters) {
+    const doc = await readJsonFile(opts.parameters, 16 * 1024 * 1024);
+    try {
+      armParameters = readParametersFile(doc);
+    } catch (e) {
+      throw new InputError((e as Error).message);
+    }
+  }
+  const forced = opts.inputFormat === "auto" ? undefined : opts.inputFormat;
+  const files = await collectFiles(paths);
+  const parsed: { doc: JsonDocument; input: ParsedInput }[] = [];
+  const skipped: string[] = [];
+  for (const { file, explicit } of files) {
+    const doc = await readInput(file, opts.maxFileSize, io.stdin);
+    const input = parseDocument(doc, { format: forced, armParameters });
+    if (input) parsed.push({ doc, input });
+    else {
+      skipped.push(doc.file);
+      if (explicit) io.stderr(`rdp-guard: ${doc.file}: skipped, not a recognized format (use --input-format to force one)\n`);
+    }
+  }
+  if (parsed.length === 0) {
+    throw new InputError(files.length === 0 ? `${paths.join(", ")}: no JSON files found` : `${paths.join(", ")}: no recognizable IaC input (ARM/Bicep, Pulumi, az or Terraform JSON)`);
+  }
+
+  const { findings } = scanInputs(parsed.map((p) => p.input), config);
+  const located = locate(findings, parsed.map((p) => p.doc));
+  const files_: FileSummary[] = parsed.map(({ doc, input }) => ({
+    file: doc.file, format: input.format, nsgs: input.nsgs.length,
+    rules: input.nsgs.reduce((n, g) => n + g.rules.length, 0), vms: input.vms.length,
+  }));
+  const report: ScanReport = { tool: { name: "azure-rdp-guard", version: packageVersion() }, findings: located, files: files_, skipped };
+
+  const content = opts.format === "json" ? renderJson(report)
+    : opts.format === "sarif" ? renderSarif(report)
+    : renderText(report, { color: opts.color !== false && io.isTty && !opts.output });
+  if (opts.output) await writeOutput(opts.output, content, paths);
+  else io.stdout(content);
+  return exitCode(located, opts.failOn);
+}
+
+function locate(findings: Finding[], docs: readonly JsonDocument[]): Finding[] {
+  const byFile = new Map<string, SourceLocation[]>();
+  for (const f of findings) {
+    if (f.location?.file && f.location.jsonPath) byFile.set(f.location.file, [...(byFile.get(f.location.file) ?? []), f.location]);
+  }
+  const resolved = new Map<SourceLocation, SourceLocation>();
+  for (const doc of docs) {
+    const locs = byFile.get(doc.file);
+    if (locs) for (const [k, v] of resolveLocations(doc, locs)) resolved.set(k, v);
+  }
+  return findings.map((f) => (f.location && resolved.has(f.location) ? { ...f, location: resolved.get(f.location) } : f));
+}
+
+export function exitCode(findings: readonly Finding[], failOn: FailOn): number {
+  if (failOn === "never") return 0;
+  const threshold = SEVERITY_RANK[failOn];
+  return findings.some((f) => !f.suppressed && SEVERITY_RANK[f.severity] >= threshold) ? 1 : 0;
+}
+

@@ -1,0 +1,55 @@
+import { ArmParameterValues, isArmTemplate, parseArm } from "./arm";
+import { isAzExport, parseAz } from "./az";
+import { InputError, JsonDocument } from "./json-source";
+import { isPulumiPreview, isPulumiStackExport, parsePulumiPreview, parsePulumiStackExport } from "./pulumi-json";
+import { isTerraformJson, parseTerraform } from "./terraform";
+import { FORMATS, FormatName, ParsedInput } from "./types";
+
+const DETECTORS: readonly [FormatName, (v: unknown) => boolean][] = [
+  ["pulumi-stack", isPulumiStackExport],
+  ["pulumi-preview", isPulumiPreview],
+  ["terraform", isTerraformJson],
+  ["arm", isArmTemplate],
+  ["az", isAzExport],
+];
+
+export function detectFormat(value: unknown): FormatName | undefined {
+  return DETECTORS.find(([, test]) => test(value))?.[0];
+}
+
+export interface ParseOptions {
+  /** Force a format instead of detecting it; then a file without recognizable resources is an error. */
+  readonly format?: FormatName;
+  readonly armParameters?: ArmParameterValues;
+}
+
+/**
+ * Normalizes one document. Returns undefined for a file of no known shape when auto-detecting (a
+ * directory scan skips such files, e.g. package.json); a forced format that does not fit is an error.
+ */
+export function parseDocument(doc: JsonDocument, opts: ParseOptions = {}): ParsedInput | undefined {
+  const format = opts.format ?? detectFormat(doc.value);
+  if (!format) return undefined;
+  if (opts.format && !DETECTORS.find(([f]) => f === format)![1](doc.value)) {
+    throw new InputError(`${doc.file}: no recognizable ${format} resources (expected ${describeFormat(format)})`);
+  }
+  switch (format) {
+    case "arm": return parseArm(doc, opts.armParameters);
+    case "az": return parseAz(doc);
+    case "terraform": return parseTerraform(doc);
+    case "pulumi-preview": return parsePulumiPreview(doc);
+    case "pulumi-stack": return parsePulumiStackExport(doc);
+  }
+}
+
+export function describeFormat(f: FormatName): string {
+  return {
+    arm: "an ARM template or compiled Bicep with a \"resources\" list",
+    az: "`az network nsg list/show -o json` output",
+    terraform: "`terraform show -json` output with planned_values or values",
+    "pulumi-preview": "`pulumi preview --json` output with \"steps\"",
+    "pulumi-stack": "`pulumi stack export` output with deployment.resources",
+  }[f];
+}
+
+export { FORMATS };
