@@ -1,5 +1,5 @@
 import ipaddr from "ipaddr.js";
-import { IntervalSet, intersect, isEmpty, normalize, sizeOf, sizeOfBig, subtract, union } from "./intervals";
+import { IntervalSet, intersect, isEmpty, normalize, overlaps, sizeOf, sizeOfBig, subtract, union } from "./intervals";
 import { ParseResult } from "./ports";
 
 /**
@@ -62,7 +62,23 @@ export interface ParsedSource {
  * Parses one `sourceAddressPrefix`-style value. Case and surrounding whitespace do not matter.
  * Unknown service tags are rejected (reported as unevaluable) unless listed in `trustedTags`.
  */
-export function parseAddress(raw: string, trustedTags: ReadonlySet<string> = new Set()): ParseResult<ParsedSource> {
+const NO_TAGS: ReadonlySet<string> = new Set();
+/** Fleets repeat the same prefixes endlessly; results are immutable, so they are memoized per trusted-tag set. */
+const parseCache = new WeakMap<ReadonlySet<string>, Map<string, ParseResult<ParsedSource>>>();
+const CACHE_LIMIT = 50_000;
+
+export function parseAddress(raw: string, trustedTags: ReadonlySet<string> = NO_TAGS): ParseResult<ParsedSource> {
+  let cache = parseCache.get(trustedTags);
+  if (!cache) parseCache.set(trustedTags, (cache = new Map()));
+  const hit = cache.get(raw);
+  if (hit) return hit;
+  const result = parseAddressUncached(raw, trustedTags);
+  if (cache.size >= CACHE_LIMIT) cache.clear();
+  cache.set(raw, result);
+  return result;
+}
+
+function parseAddressUncached(raw: string, trustedTags: ReadonlySet<string>): ParseResult<ParsedSource> {
   const text = raw.trim();
   const lower = text.toLowerCase();
   if (text === "") return { ok: false, reason: "empty address prefix" };
@@ -161,7 +177,12 @@ function cidrToV6(cidr: string): [bigint, bigint] {
   return [base, base + size];
 }
 
+const isNone = (a: AtomSet): boolean => a.kind === "some" && a.items.size === 0;
+const isAll = (a: AtomSet): boolean => a.kind === "allBut" && a.items.size === 0;
+
 function atomsUnion(a: AtomSet, b: AtomSet): AtomSet {
+  if (isNone(a) || isAll(b)) return b;
+  if (isNone(b) || isAll(a)) return a;
   if (a.kind === "some" && b.kind === "some") return { kind: "some", items: new Set([...a.items, ...b.items]) };
   if (a.kind === "allBut" && b.kind === "allBut") return { kind: "allBut", items: new Set([...a.items].filter((x) => b.items.has(x))) };
   const [all, some] = a.kind === "allBut" ? [a, b] : [b, a];
@@ -169,6 +190,8 @@ function atomsUnion(a: AtomSet, b: AtomSet): AtomSet {
 }
 
 function atomsIntersect(a: AtomSet, b: AtomSet): AtomSet {
+  if (isNone(a) || isAll(b)) return a;
+  if (isNone(b) || isAll(a)) return b;
   if (a.kind === "some" && b.kind === "some") return { kind: "some", items: new Set([...a.items].filter((x) => b.items.has(x))) };
   if (a.kind === "allBut" && b.kind === "allBut") return { kind: "allBut", items: new Set([...a.items, ...b.items]) };
   const [all, some] = a.kind === "allBut" ? [a, b] : [b, a];
@@ -176,11 +199,14 @@ function atomsIntersect(a: AtomSet, b: AtomSet): AtomSet {
 }
 
 function atomsSubtract(a: AtomSet, b: AtomSet): AtomSet {
+  if (isNone(a) || isNone(b)) return a;
   const complement: AtomSet = b.kind === "some" ? { kind: "allBut", items: b.items } : { kind: "some", items: b.items };
   return atomsIntersect(a, complement);
 }
 
 export function addrUnion(a: AddressSet, b: AddressSet): AddressSet {
+  if (a === EMPTY) return b;
+  if (b === EMPTY) return a;
   return { v4: union(a.v4, b.v4), v6: union(a.v6, b.v6), atoms: atomsUnion(a.atoms, b.atoms) };
 }
 
@@ -192,51 +218,94 @@ export function addrSubtract(a: AddressSet, b: AddressSet): AddressSet {
   return { v4: subtract(a.v4, b.v4), v6: subtract(a.v6, b.v6), atoms: atomsSubtract(a.atoms, b.atoms) };
 }
 
+/** True when the sets share an address or atom; allocates nothing. */
+export function addrOverlaps(a: AddressSet, b: AddressSet): boolean {
+  if (overlaps(a.v4, b.v4) || overlaps(a.v6, b.v6)) return true;
+  const x = a.atoms;
+  const y = b.atoms;
+  if (x.kind === "allBut" && y.kind === "allBut") return true;
+  if (x.kind === "some" && y.kind === "some") {
+    for (const i of x.items) if (y.items.has(i)) return true;
+    return false;
+  }
+  const [some, all] = x.kind === "some" ? [x, y] : [y, x];
+  for (const i of some.items) if (!all.items.has(i)) return true;
+  return false;
+}
+
 export function addrIsEmpty(a: AddressSet): boolean {
   return isEmpty(a.v4) && isEmpty(a.v6) && a.atoms.kind === "some" && a.atoms.items.size === 0;
 }
 
+/** Memoizes a function of (v4, v6) interval arrays by identity; interval sets are never mutated. */
+function memoByIdentity<R>(fn: (v4: IntervalSet<number>, v6: IntervalSet<bigint>) => R): (v4: IntervalSet<number>, v6: IntervalSet<bigint>) => R {
+  const cache = new WeakMap<object, WeakMap<object, R>>();
+  return (v4, v6) => {
+    let inner = cache.get(v4);
+    if (!inner) cache.set(v4, (inner = new WeakMap()));
+    let r = inner.get(v6);
+    if (r === undefined) inner.set(v6, (r = fn(v4, v6)));
+    return r;
+  };
+}
+
+const countPublic = memoByIdentity((v4, v6) => BigInt(sizeOf(intersect(v4, PUBLIC.v4))) + sizeOfBig(intersect(v6, PUBLIC.v6)));
+
+const countText = memoByIdentity((v4, v6) => countPublic(v4, v6).toString());
+/** `publicCount` as a decimal string, memoized (128-bit bigint formatting is slow). */
+export function publicCountText(a: AddressSet): string {
+  return countText(a.v4, a.v6);
+}
+
 /** Number of public IPv4 + IPv6 addresses in the set. */
 export function publicCount(a: AddressSet): bigint {
-  return BigInt(sizeOf(intersect(a.v4, PUBLIC.v4))) + sizeOfBig(intersect(a.v6, PUBLIC.v6));
+  return countPublic(a.v4, a.v6);
 }
 
 export function publicPart(a: AddressSet): AddressSet {
   return { v4: intersect(a.v4, PUBLIC.v4), v6: intersect(a.v6, PUBLIC.v6), atoms: NO_ATOMS };
 }
 
-/** Renders the IP part of a set as CIDR blocks (at most `limit`, then "... and N more"). */
+const formatDefault = memoByIdentity((v4, v6) => formatIntervals(v4, v6, 6));
+
+/** Renders the IP part of a set as CIDR blocks: the first `limit`, then "... and more". */
 export function formatAddresses(a: AddressSet, limit = 6): string[] {
-  const blocks: string[] = [];
-  for (const [lo, hi] of a.v4) blocks.push(...v4Blocks(lo, hi));
-  for (const [lo, hi] of a.v6) blocks.push(...v6Blocks(lo, hi));
-  if (blocks.length > limit) return [...blocks.slice(0, limit), `... and ${blocks.length - limit} more`];
-  return blocks;
+  return limit === 6 ? formatDefault(a.v4, a.v6) : formatIntervals(a.v4, a.v6, limit);
 }
 
-function v4Blocks(lo: number, hi: number): string[] {
-  const out: string[] = [];
+function formatIntervals(v4: IntervalSet<number>, v6: IntervalSet<bigint>, limit: number): string[] {
+  const a = { v4, v6 };
+  const blocks: string[] = [];
+  for (const [lo, hi] of a.v4) if (v4Blocks(lo, hi, blocks, limit + 1)) break;
+  if (blocks.length <= limit) for (const [lo, hi] of a.v6) if (v6Blocks(lo, hi, blocks, limit + 1)) break;
+  return blocks.length > limit ? [...blocks.slice(0, limit), "... and more"] : blocks;
+}
+
+/** Appends the CIDR blocks of [lo, hi) to `out`; true once `out` holds `max` entries. */
+function v4Blocks(lo: number, hi: number, out: string[], max: number): boolean {
   let cur = lo;
-  while (cur < hi && out.length < 64) {
+  while (cur < hi) {
+    if (out.length >= max) return true;
     let size = 1;
-    while (cur % (size * 2) === 0 && cur + size * 2 <= hi) size *= 2;
-    const ip = ipaddr.fromByteArray([Math.floor(cur / 2 ** 24) % 256, Math.floor(cur / 2 ** 16) % 256, Math.floor(cur / 256) % 256, cur % 256]);
-    out.push(`${ip.toString()}/${32 - Math.log2(size)}`);
+    while (size < 2 ** 32 && cur % (size * 2) === 0 && cur + size * 2 <= hi) size *= 2;
+    out.push(`${[24, 16, 8, 0].map((s) => Math.floor(cur / 2 ** s) % 256).join(".")}/${32 - Math.log2(size)}`);
     cur += size;
   }
-  return out;
+  return out.length >= max;
 }
 
-function v6Blocks(lo: bigint, hi: bigint): string[] {
-  const out: string[] = [];
+function v6Blocks(lo: bigint, hi: bigint, out: string[], max: number): boolean {
   let cur = lo;
-  while (cur < hi && out.length < 64) {
+  while (cur < hi) {
+    if (out.length >= max) return true;
+    // Largest aligned block at `cur` that fits: limited by cur's trailing zero bits and the room left.
     let bits = 0n;
-    while (bits < 128n && cur % (1n << (bits + 1n)) === 0n && cur + (1n << (bits + 1n)) <= hi) bits++;
+    const room = hi - cur;
+    while (bits < 128n && ((cur >> bits) & 1n) === 0n && (1n << (bits + 1n)) <= room) bits++;
     const bytes: number[] = [];
     for (let i = 15n; i >= 0n; i--) bytes.push(Number((cur >> (i * 8n)) & 0xffn));
     out.push(`${(ipaddr.fromByteArray(bytes) as ipaddr.IPv6).toRFC5952String()}/${128n - bits}`);
     cur += 1n << bits;
   }
-  return out;
+  return out.length >= max;
 }

@@ -1,6 +1,6 @@
 import { Severity, internetRdpTcp, internetRdpUdp, unevaluableRule, unknownAtPreview } from "../checks";
 import {
-  ANY, AddressSet, EMPTY, PUBLIC, addrIntersect, addrIsEmpty, addrSubtract, addrUnion, formatAddresses, publicCount,
+  ANY, AddressSet, EMPTY, PUBLIC, addrIntersect, addrIsEmpty, addrOverlaps, addrSubtract, addrUnion, formatAddresses, publicCount, publicCountText,
 } from "./addresses";
 import { Bound, IntervalSet, contains, covers } from "./intervals";
 import { ParsedRule, RuleParse, RuleProblem, parseRule } from "./parse-rule";
@@ -59,19 +59,24 @@ export function evaluateNsg(nsg: NsgInput, opts: EngineOptions): NsgEvaluation {
     }], nsg));
   }
 
-  const customNames = new Set(nsg.rules.filter((r) => !r.isDefault).map((r) => r.name.toLowerCase()));
-  const inputs: RuleInput[] = [...nsg.rules.filter((r) => !r.isDefault), ...DEFAULT_INBOUND_RULES.filter((r) => !customNames.has(r.name.toLowerCase()))];
-  const parsed: ParsedRule[] = [];
+  // Azure's own default rules: `az` exports list them; they are added once, parsed once.
+  const inputs: readonly RuleInput[] = nsg.rules.some((r) => r.isDefault) ? nsg.rules.filter((r) => !r.isDefault) : nsg.rules;
+  const parseOpts = parseOptionsOf(opts);
+  const parsed: ParsedRule[] = [...defaultRules(parseOpts)];
+  const priorities: { name: string; priority: number }[] = [];
   const blocked: { input: RuleInput; parse: Extract<RuleParse, { status: "problems" }> }[] = [];
   for (const input of inputs) {
-    const r = parseRule(input, { trustedTags: opts.trustedTags });
-    if (r.status === "ok") parsed.push(r.rule);
+    const r = parseRule(input, parseOpts);
+    if (r.status === "ok") {
+      parsed.push(r.rule);
+      priorities.push({ name: input.name, priority: r.rule.priority });
+    } else if (r.status === "irrelevant") priorities.push(r);
     else if (r.status === "problems") blocked.push({ input, parse: r });
   }
   parsed.sort((a, b) => a.priority - b.priority);
 
   for (const { input, parse } of blocked) findings.push(problemFinding(ref, opts, input, parse.problems, nsg, parse.priority));
-  findings.push(...duplicatePriorityFindings(ref, parsed, opts));
+  findings.push(...duplicatePriorityFindings(ref, priorities, opts, inputs));
 
   // A Deny whose fields are only unknown during preview might shadow later Allows: those exposures
   // are deferred to `pulumi up` rather than blocking a preview on a guess.
@@ -96,7 +101,17 @@ export function evaluateNsg(nsg: NsgInput, opts: EngineOptions): NsgEvaluation {
     const deferred = pendingDenyPriorities.some((p) => p < e.rule.priority);
     findings.push(exposureFinding(ref, e, exposures, opts, deferred));
   }
-  return { nsg: ref, findings, exposures, rulesEvaluated: inputs.length };
+  return { nsg: ref, findings, exposures, rulesEvaluated: inputs.length + DEFAULT_INBOUND_RULES.length };
+}
+
+const candidateCache = new WeakMap<AddressSet, WeakMap<AddressSet, AddressSet>>();
+/** Public, untrusted part of a source set; memoized because parsed source sets are shared. */
+function publicCandidates(sources: AddressSet, trusted: AddressSet): AddressSet {
+  let inner = candidateCache.get(trusted);
+  if (!inner) candidateCache.set(trusted, (inner = new WeakMap()));
+  let c = inner.get(sources);
+  if (!c) inner.set(sources, (c = addrSubtract(addrIntersect(sources, PUBLIC), trusted)));
+  return c;
 }
 
 function matches(rule: ParsedRule, protocol: Protocol, port: number): boolean {
@@ -107,21 +122,25 @@ function exposuresFor(rules: readonly ParsedRule[], protocol: Protocol, opts: En
   const out: RuleExposure[] = [];
   rules.forEach((rule, index) => {
     if (!rule.allow) return;
-    const candidate = addrSubtract(addrIntersect(rule.sources, PUBLIC), opts.trusted);
+    const candidate = publicCandidates(rule.sources, opts.trusted);
     if (addrIsEmpty(candidate)) return;
     const ports: number[] = [];
     let exposed = EMPTY;
-    const shadowedBy = new Set<string>();
+    const shadowedBy: string[] = [];
     for (const port of opts.rdpPorts) {
       if (!matches(rule, protocol, port)) continue;
-      const higher = rules.slice(0, index).filter((h) => h.priority < rule.priority && matches(h, protocol, port));
+      const higher: ParsedRule[] = [];
+      for (let k = 0; k < index; k++) {
+        const h = rules[k]!;
+        if (h.priority < rule.priority && matches(h, protocol, port)) higher.push(h);
+      }
       const left = unshadowed(rule, candidate, higher, shadowedBy);
       if (!addrIsEmpty(left)) {
         ports.push(port);
         exposed = addrUnion(exposed, left);
       }
     }
-    if (ports.length > 0) out.push({ rule, protocol, ports, exposed, shadowedBy: [...shadowedBy] });
+    if (ports.length > 0) out.push({ rule, protocol, ports, exposed, shadowedBy });
   });
   return out;
 }
@@ -131,8 +150,8 @@ function exposuresFor(rules: readonly ParsedRule[], protocol: Protocol, opts: En
  * higher-priority rule. Destinations are split into cells at every boundary of the higher rules'
  * destinations; within a cell a higher rule either covers it entirely or not at all.
  */
-function unshadowed(rule: ParsedRule, candidate: AddressSet, higher: readonly ParsedRule[], shadowedBy: Set<string>): AddressSet {
-  const relevant = higher.filter((h) => !addrIsEmpty(addrIntersect(h.sources, candidate)));
+function unshadowed(rule: ParsedRule, candidate: AddressSet, higher: readonly ParsedRule[], shadowedBy: string[]): AddressSet {
+  const relevant = higher.filter((h) => addrOverlaps(h.sources, candidate));
   if (relevant.length === 0) return candidate;
   // An IPv4 source only ever reaches IPv4 destinations, and IPv6 likewise.
   const v4: AddressSet = { ...EMPTY, v4: candidate.v4 };
@@ -144,7 +163,7 @@ function unshadowed(rule: ParsedRule, candidate: AddressSet, higher: readonly Pa
     for (const h of relevant) {
       if (covers(h)) {
         shadow = addrUnion(shadow, h.sources);
-        shadowedBy.add(h.input.name);
+        if (!shadowedBy.includes(h.input.name)) shadowedBy.push(h.input.name);
       }
     }
     result = addrUnion(result, addrSubtract(part, shadow));
@@ -188,19 +207,19 @@ function exposureFinding(ref: ResourceRef, e: RuleExposure, all: RuleExposure[],
   const count = publicCount(e.exposed);
   const alsoUdp = e.protocol === "TCP" && all.some((x) => x.protocol === "UDP" && x.rule === e.rule);
   const written = e.rule.sourceParts.map((s) => s.text);
-  const kinds = new Set(e.rule.sourceParts.map((s) => s.kind));
+  const has = (kind: string): boolean => e.rule.sourceParts.some((s) => s.kind === kind);
   const threshold = opts.maxPublicSourceAddresses;
   let why: string;
-  if (kinds.has("any")) why = `source '${written.join(", ")}' admits every address`;
-  else if (kinds.has("internet")) why = "source 'Internet' admits every public address";
-  else if (kinds.has("internet-equivalent")) why = `source '${written.join(", ")}' includes every Azure customer's public IPs`;
-  else why = `source ${written.join(", ")} admits ${count.toLocaleString("en-US")} public addresses (more than maxPublicSourceAddresses=${threshold})`;
+  if (has("any")) why = `source '${written.join(", ")}' admits every address`;
+  else if (has("internet")) why = "source 'Internet' admits every public address";
+  else if (has("internet-equivalent")) why = `source '${written.join(", ")}' includes every Azure customer's public IPs`;
+  else why = `source ${written.join(", ")} admits ${groupDigits(count)} public addresses (more than maxPublicSourceAddresses=${threshold})`;
   if (count <= BigInt(threshold)) why = `together with the NSG's other exposing rules, more than ${threshold} public addresses can reach RDP`;
   const shadow = e.shadowedBy.length > 0 ? `; higher-priority rule(s) ${e.shadowedBy.join(", ")} hide only part of it` : "";
   const protocols = alsoUdp ? "TCP and UDP" : e.protocol;
   const ports = e.ports.join(", ");
   const exposure: ExposureDetail = {
-    protocol: e.protocol, ports: e.ports, sources: formatAddresses(e.exposed), publicAddresses: count.toString(),
+    protocol: e.protocol, ports: e.ports, sources: formatAddresses(e.exposed), publicAddresses: publicCountText(e.exposed),
     sourceAsWritten: written, partiallyShadowedBy: e.shadowedBy,
   };
   const base = {
@@ -245,16 +264,24 @@ function problemFinding(
   };
 }
 
-function duplicatePriorityFindings(ref: ResourceRef, rules: readonly ParsedRule[], opts: EngineOptions): Finding[] {
-  const byPriority = new Map<number, ParsedRule[]>();
-  for (const r of rules) if (!r.input.isDefault) byPriority.set(r.priority, [...(byPriority.get(r.priority) ?? []), r]);
+function duplicatePriorityFindings(
+  ref: ResourceRef, rules: readonly { name: string; priority: number }[], opts: EngineOptions, inputs: readonly RuleInput[],
+): Finding[] {
+  const seen = new Set<number>();
+  let duplicate = false;
+  for (const r of rules) {
+    if (seen.has(r.priority)) duplicate = true;
+    seen.add(r.priority);
+  }
+  if (!duplicate) return [];
+  const byPriority = new Map<number, string[]>();
+  for (const r of rules) byPriority.set(r.priority, [...(byPriority.get(r.priority) ?? []), r.name]);
   const out: Finding[] = [];
-  for (const [priority, group] of byPriority) {
-    if (group.length < 2) continue;
-    const names = group.map((r) => r.input.name);
+  for (const [priority, names] of byPriority) {
+    if (names.length < 2) continue;
     out.push({
       checkId: unevaluableRule.id, severity: opts.failOnUnevaluable ? "error" : "warning", resource: ref,
-      rule: { name: names[0]!, priority }, location: group[0]!.input.location,
+      rule: { name: names[0]!, priority }, location: inputs.find((i) => i.name === names[0])?.location,
       problems: [{ field: "priority", value: String(priority), reason: `shared by inbound rules ${names.join(", ")}`, kind: "unevaluable" }],
       reason: `priority ${priority} is used by ${names.join(", ")}; Azure rejects the NSG and the order cannot be decided`,
       message: `NSG '${ref.name}' has several inbound rules with priority ${priority} (${names.join(", ")}); their order cannot be evaluated`,
@@ -262,4 +289,27 @@ function duplicatePriorityFindings(ref: ResourceRef, rules: readonly ParsedRule[
     });
   }
   return out;
+}
+
+const parseOptsCache = new WeakMap<EngineOptions, { trustedTags: ReadonlySet<string>; rdpPorts: readonly number[] }>();
+function parseOptionsOf(opts: EngineOptions): { trustedTags: ReadonlySet<string>; rdpPorts: readonly number[] } {
+  let p = parseOptsCache.get(opts);
+  if (!p) parseOptsCache.set(opts, (p = { trustedTags: opts.trustedTags, rdpPorts: opts.rdpPorts }));
+  return p;
+}
+
+const defaultCache = new WeakMap<readonly number[], ParsedRule[]>();
+/** Azure's default inbound rules, parsed once per RDP port list. */
+function defaultRules(parseOpts: { trustedTags: ReadonlySet<string>; rdpPorts: readonly number[] }): ParsedRule[] {
+  let rules = defaultCache.get(parseOpts.rdpPorts);
+  if (!rules) {
+    rules = DEFAULT_INBOUND_RULES.map((r) => parseRule(r, { trustedTags: parseOpts.trustedTags })).flatMap((r) => (r.status === "ok" ? [r.rule] : []));
+    defaultCache.set(parseOpts.rdpPorts, rules);
+  }
+  return rules;
+}
+
+/** 16777216 -> "16,777,216" (Intl's toLocaleString is slow on hot paths). */
+function groupDigits(n: bigint): string {
+  return n.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }

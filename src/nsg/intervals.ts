@@ -30,6 +30,10 @@ export function union<T extends Bound>(a: IntervalSet<T>, b: IntervalSet<T>): In
 }
 
 export function intersect<T extends Bound>(a: IntervalSet<T>, b: IntervalSet<T>): IntervalSet<T> {
+  // Identity-preserving fast paths: callers memoize on set identity (formatting, counting).
+  if (a.length === 0 || b.length === 0) return [];
+  if (a.length === 1 && a[0]![0] <= b[0]![0] && a[0]![1] >= b[b.length - 1]![1]) return b;
+  if (b.length === 1 && b[0]![0] <= a[0]![0] && b[0]![1] >= a[a.length - 1]![1]) return a;
   const out: Interval<T>[] = [];
   let i = 0;
   let j = 0;
@@ -98,4 +102,18 @@ export function sizeOfBig(set: IntervalSet<bigint>): bigint {
   let n = 0n;
   for (const [lo, hi] of set) n += hi - lo;
   return n;
+}
+
+/** True when the sets share a point; allocates nothing. */
+export function overlaps<T extends Bound>(a: IntervalSet<T>, b: IntervalSet<T>): boolean {
+  let i = 0;
+  let j = 0;
+  while (i < a.length && j < b.length) {
+    const x = a[i]!;
+    const y = b[j]!;
+    if (x[0] < y[1] && y[0] < x[1]) return true;
+    if (x[1] <= y[0]) i++;
+    else j++;
+  }
+  return false;
 }

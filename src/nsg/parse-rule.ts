@@ -1,5 +1,5 @@
 import { AddressSet, EMPTY, ParsedSource, addrUnion, asgSource, parseAddress } from "./addresses";
-import { normalize } from "./intervals";
+import { contains, normalize } from "./intervals";
 import { PortSet, parsePortSpec } from "./ports";
 import { RawList, RawScalar, RuleInput, Unresolved, isUnresolved } from "./rules";
 
@@ -25,6 +25,8 @@ export interface ParsedRule {
 
 export type RuleParse =
   | { readonly status: "outbound" }
+  /** Valid, inbound, but provably unable to carry RDP (other ports, or ICMP/ESP/AH). */
+  | { readonly status: "irrelevant"; readonly priority: number; readonly name: string }
   | { readonly status: "ok"; readonly rule: ParsedRule }
   | {
       readonly status: "problems";
@@ -47,9 +49,12 @@ const PROTOCOLS: Record<string, { tcp: boolean; udp: boolean }> = {
 };
 
 class Problems {
-  readonly list: RuleProblem[] = [];
+  private items: RuleProblem[] | undefined;
+  get list(): RuleProblem[] {
+    return this.items ?? [];
+  }
   add(field: string, value: unknown, reason: string, kind: RuleProblem["kind"] = "unevaluable"): void {
-    this.list.push({ field, value: show(value), reason, kind });
+    (this.items ??= []).push({ field, value: show(value), reason, kind });
   }
   unresolved(field: string, v: Unresolved): void {
     const reason = v.unresolved === "unknown"
@@ -102,6 +107,8 @@ function list(field: string, v: RawList, p: Problems): { values: string[]; prese
 
 export interface ParseOptions {
   readonly trustedTags: ReadonlySet<string>;
+  /** When given, a rule whose protocol and ports prove it cannot touch these ports skips address parsing. */
+  readonly rdpPorts?: readonly number[];
 }
 
 /** Turns a raw rule into sets, or the list of fields that stop it from being evaluated. */
@@ -134,15 +141,13 @@ export function parseRule(input: RuleInput, opts: ParseOptions): RuleParse {
   if (protoText !== undefined && !proto) p.add("protocol", input.protocol, "protocol must be Tcp, Udp, Icmp, Esp, Ah or *");
   else if (protoText === undefined && !isUnresolved(input.protocol)) p.add("protocol", input.protocol, "protocol is missing");
 
-  const sources = readAddresses("source", input.sourceAddressPrefix, input.sourceAddressPrefixes, input.sourceApplicationSecurityGroups, p, opts);
-  const destinations = readAddresses("destination", input.destinationAddressPrefix, input.destinationAddressPrefixes, input.destinationApplicationSecurityGroups, p, opts);
-
   const portTexts: string[] = [];
   const single = text("destinationPortRange", input.destinationPortRange, p);
   if (single !== undefined) portTexts.push(single);
   const multi = list("destinationPortRanges", input.destinationPortRanges, p);
   portTexts.push(...multi.values);
   let ports: PortSet = [];
+  let merged = false;
   if (portTexts.length === 0) {
     if (!isUnresolved(input.destinationPortRange) && !isUnresolved(input.destinationPortRanges)) {
       p.add("destinationPortRange", input.destinationPortRange, "no destination port is given");
@@ -151,9 +156,24 @@ export function parseRule(input: RuleInput, opts: ParseOptions): RuleParse {
     for (const t of portTexts) {
       const r = parsePortSpec(t);
       if (!r.ok) p.add(single === t ? "destinationPortRange" : "destinationPortRanges", t, r.reason);
-      else ports = [...ports, ...r.value];
+      else if (ports.length === 0) ports = r.value;
+      else {
+        ports = [...ports, ...r.value];
+        merged = true;
+      }
     }
   }
+
+  const portSet = merged ? normalize(ports) : ports;
+  // Addresses only matter for rules that can carry RDP; a rule that provably cannot is not
+  // "unevaluable" because of an address it will never apply to RDP traffic.
+  if (opts.rdpPorts && p.list.length === 0 && proto && priority !== undefined && access !== undefined) {
+    const carries = (proto.tcp || proto.udp) && opts.rdpPorts.some((port) => contains(portSet, port));
+    if (!carries) return { status: "irrelevant", priority, name: input.name };
+  }
+
+  const sources = readAddresses("source", input.sourceAddressPrefix, input.sourceAddressPrefixes, input.sourceApplicationSecurityGroups, p, opts);
+  const destinations = readAddresses("destination", input.destinationAddressPrefix, input.destinationAddressPrefixes, input.destinationApplicationSecurityGroups, p, opts);
 
   if (p.list.length > 0 || access === undefined || priority === undefined || !proto || !sources || !destinations) {
     return { status: "problems", problems: p.list, priority, access };
@@ -162,7 +182,7 @@ export function parseRule(input: RuleInput, opts: ParseOptions): RuleParse {
     status: "ok",
     rule: {
       input, priority, allow: access === "allow", tcp: proto.tcp, udp: proto.udp,
-      sources: sources.set, sourceParts: sources.parts, destinations: destinations.set, ports: normalize(ports),
+      sources: sources.set, sourceParts: sources.parts, destinations: destinations.set, ports: portSet,
     },
   };
 }
@@ -183,6 +203,11 @@ function readAddresses(
   texts.push(...lst.values.map((value) => ({ field: `${prefixField}es`, value })));
   const asgList = list(`${side}ApplicationSecurityGroups`, asgs, p);
 
+  // The common case, one prefix: reuse the memoized parse as is.
+  if (texts.length === 1 && asgList.values.length === 0) {
+    const r = parseAddress(texts[0]!.value, opts.trustedTags);
+    if (r.ok) return { set: r.value.set, parts: [r.value] };
+  }
   const parts: ParsedSource[] = [];
   let set = EMPTY;
   let bad = false;

@@ -15,7 +15,18 @@ const RANGE = /^(\d{1,5})\s*-\s*(\d{1,5})$/;
  * commas or spaces (`"3389, 3390-3391"`, which some exporters and the ALZ bug reports use).
  * Anything else (`33a89`, `70000`, `4000-3000`) is rejected with a reason, never guessed.
  */
+const cache = new Map<string, ParseResult<PortSet>>();
+
 export function parsePortSpec(raw: string): ParseResult<PortSet> {
+  const hit = cache.get(raw);
+  if (hit) return hit;
+  const result = parsePortSpecUncached(raw);
+  if (cache.size >= 10_000) cache.clear();
+  cache.set(raw, result);
+  return result;
+}
+
+function parsePortSpecUncached(raw: string): ParseResult<PortSet> {
   const text = raw.trim();
   if (text === "") return { ok: false, reason: "empty port specification" };
   const parts = text.split(/[\s,]+/).filter((p) => p !== "");

@@ -1,4 +1,5 @@
 import { ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
 import type * as grpcTypes from "@grpc/grpc-js";
@@ -15,11 +16,25 @@ const pulumiRequire = createRequire(require.resolve("@pulumi/pulumi/package.json
 const grpc = pulumiRequire("@grpc/grpc-js") as typeof grpcTypes;
 const services = pulumiRequire("./proto/analyzer_grpc_pb") as typeof analyzerGrpc;
 const pb = pulumiRequire("./proto/analyzer_pb") as typeof analyzerPb;
-const structPb = pulumiRequire("google-protobuf/google/protobuf/struct_pb") as typeof import("google-protobuf/google/protobuf/struct_pb");
-const emptyPb = pulumiRequire("google-protobuf/google/protobuf/empty_pb") as typeof import("google-protobuf/google/protobuf/empty_pb");
+/** The slice of google-protobuf's Struct/Empty the harness uses (loaded from Pulumi's own copy). */
+interface StructModule {
+  Struct: { fromJavaScript(value: Record<string, unknown>): analyzerPb.AnalyzeRequest["getProperties"] extends () => infer S ? NonNullable<S> : never };
+}
+const structPb = pulumiRequire("google-protobuf/google/protobuf/struct_pb") as StructModule;
+const emptyPb = pulumiRequire("google-protobuf/google/protobuf/empty_pb") as { Empty: new () => Parameters<analyzerGrpc.AnalyzerClient["getAnalyzerInfo"]>[0] };
 
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
-export const PACK_DIR = path.resolve(__dirname, "../../policies");
+/** Repository root, found by walking up (this file also runs compiled, from dist/, in benchmarks). */
+function repoRoot(): string {
+  let dir = __dirname;
+  while (!existsSync(path.join(dir, "policies", "PulumiPolicy.yaml"))) {
+    const up = path.dirname(dir);
+    if (up === dir) throw new Error("cannot find the repository root (policies/PulumiPolicy.yaml)");
+    dir = up;
+  }
+  return dir;
+}
+export const PACK_DIR = path.join(repoRoot(), "policies");
 
 export interface Diagnostic {
   policyName: string;
@@ -79,7 +94,7 @@ export class PolicyPackProcess {
   }
 
   async info(): Promise<analyzerPb.AnalyzerInfo> {
-    return call(this.client.getAnalyzerInfo.bind(this.client), new emptyPb.Empty());
+    return call<Parameters<analyzerGrpc.AnalyzerClient["getAnalyzerInfo"]>[0], analyzerPb.AnalyzerInfo>(this.client.getAnalyzerInfo.bind(this.client), new emptyPb.Empty());
   }
 
   /** Sends policy config as the CLI does for `--policy-pack-config`. */
@@ -88,10 +103,10 @@ export class PolicyPackProcess {
     for (const [name, { enforcementLevel, ...props }] of Object.entries(config)) {
       const pc = new pb.PolicyConfig();
       pc.setEnforcementlevel(LEVELS.indexOf(enforcementLevel ?? "mandatory"));
-      pc.setProperties(structPb.Struct.fromJavaScript(props as Record<string, structPb.JavaScriptValue>));
+      pc.setProperties(structPb.Struct.fromJavaScript(props));
       req.getPolicyconfigMap().set(name, pc);
     }
-    await call(this.client.configure.bind(this.client), req);
+    await call<analyzerPb.ConfigureAnalyzerRequest, unknown>(this.client.configure.bind(this.client), req);
   }
 
   async analyze(r: ResourceSpec): Promise<Diagnostic[]> {
@@ -99,9 +114,9 @@ export class PolicyPackProcess {
     req.setType(r.type);
     req.setName(r.name);
     req.setUrn(urnOf(r));
-    req.setProperties(structPb.Struct.fromJavaScript(r.props as Record<string, structPb.JavaScriptValue>));
+    req.setProperties(structPb.Struct.fromJavaScript(r.props));
     req.setOptions(new pb.AnalyzerResourceOptions());
-    const res = await call(this.client.analyze.bind(this.client), req);
+    const res = await call<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(this.client.analyze.bind(this.client), req);
     return diagnostics(res);
   }
 
@@ -112,11 +127,11 @@ export class PolicyPackProcess {
       ar.setType(r.type);
       ar.setName(r.name);
       ar.setUrn(urnOf(r));
-      ar.setProperties(structPb.Struct.fromJavaScript(r.props as Record<string, structPb.JavaScriptValue>));
+      ar.setProperties(structPb.Struct.fromJavaScript(r.props));
       ar.setOptions(new pb.AnalyzerResourceOptions());
       return ar;
     }));
-    const res = await call(this.client.analyzeStack.bind(this.client), req);
+    const res = await call<analyzerPb.AnalyzeStackRequest, analyzerPb.AnalyzeResponse>(this.client.analyzeStack.bind(this.client), req);
     return diagnostics(res);
   }
 
@@ -125,9 +140,9 @@ export class PolicyPackProcess {
     req.setType(r.type);
     req.setName(r.name);
     req.setUrn(urnOf(r));
-    req.setProperties(structPb.Struct.fromJavaScript(r.props as Record<string, structPb.JavaScriptValue>));
+    req.setProperties(structPb.Struct.fromJavaScript(r.props));
     req.setOptions(new pb.AnalyzerResourceOptions());
-    const res = await call(this.client.remediate.bind(this.client), req);
+    const res = await call<analyzerPb.AnalyzeRequest, analyzerPb.RemediateResponse>(this.client.remediate.bind(this.client), req);
     return res.getRemediationsList().map((m) => ({
       policyName: m.getPolicyname(),
       properties: m.getProperties()?.toJavaScript() as Record<string, unknown> | undefined,
