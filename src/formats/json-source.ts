@@ -1,5 +1,5 @@
 import { promises as fs } from "node:fs";
-import { ParseError, ParseErrorCode, parse as parseJsonc, printParseErrorCode, visit } from "jsonc-parser";
+import { ParseError, ParseErrorCode, parse as parseJsonc, printParseErrorCode } from "jsonc-parser";
 import { SourceLocation } from "../nsg/rules";
 
 /** A JSON input: its parsed value and the text, kept to locate findings by JSON path. */
@@ -66,26 +66,92 @@ export function lineColumn(text: string, offset: number): { line: number; column
   return { line, column: offset - last };
 }
 
-const keyOf = (path: readonly (string | number)[]): string => path.join("\u0000");
+interface TrieNode {
+  readonly children: Map<string | number, TrieNode>;
+  locs?: SourceLocation[];
+}
 
 /**
- * Fills in line/column for locations that carry a JSON path, with one streaming pass over the text.
- * Done only for findings, so large clean inputs never pay for it.
+ * Fills in line/column for locations that carry a JSON path, with one pass over the text. Done
+ * only for findings, so clean inputs never pay for it. A hand-rolled scanner (strings, comments,
+ * containers) walks a trie of the wanted paths: several times faster than a generic visitor on
+ * the 100 MB exports fleets produce.
  */
 export function resolveLocations(doc: JsonDocument, locations: readonly SourceLocation[]): Map<SourceLocation, SourceLocation> {
-  const wanted = new Map<string, SourceLocation[]>();
+  const root: TrieNode = { children: new Map() };
+  let wanted = 0;
   for (const loc of locations) {
     if (!loc.jsonPath || loc.line !== undefined) continue;
-    const k = keyOf(loc.jsonPath);
-    wanted.set(k, [...(wanted.get(k) ?? []), loc]);
+    let node = root;
+    for (const seg of loc.jsonPath) {
+      let next = node.children.get(seg);
+      if (!next) node.children.set(seg, (next = { children: new Map() }));
+      node = next;
+    }
+    (node.locs ??= []).push(loc);
+    wanted++;
   }
   const out = new Map<SourceLocation, SourceLocation>();
-  if (wanted.size === 0) return out;
-  visit(doc.text, {
-    onObjectBegin: (_offset, _length, startLine, startCharacter, pathSupplier) => {
-      const hits = wanted.get(keyOf(pathSupplier()));
-      if (hits) for (const loc of hits) out.set(loc, { ...loc, line: startLine + 1, column: startCharacter + 1 });
-    },
-  });
+  if (wanted === 0) return out;
+
+  interface Frame { array: boolean; node: TrieNode | undefined; index: number; key: string | undefined; expectKey: boolean }
+  const text = doc.text;
+  const stack: Frame[] = [];
+  let line = 1;
+  let lineStart = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      line++;
+      lineStart = i + 1;
+    } else if (c === 34) {
+      let j = i + 1;
+      for (;;) {
+        j = text.indexOf('"', j);
+        if (j === -1) return out;
+        let backslashes = 0;
+        while (text.charCodeAt(j - 1 - backslashes) === 92) backslashes++;
+        if (backslashes % 2 === 0) break;
+        j++;
+      }
+      const top = stack[stack.length - 1];
+      if (top && !top.array && top.expectKey) {
+        top.expectKey = false;
+        if (top.node && top.node.children.size > 0) {
+          const raw = text.slice(i + 1, j);
+          top.key = raw.includes("\\") ? (JSON.parse(`"${raw}"`) as string) : raw;
+        } else top.key = undefined;
+      }
+      i = j;
+    } else if (c === 123 || c === 91) {
+      const parent = stack[stack.length - 1];
+      const node = !parent ? root : parent.array ? parent.node?.children.get(parent.index) : parent.key !== undefined ? parent.node?.children.get(parent.key) : undefined;
+      if (c === 123 && node?.locs) for (const loc of node.locs) out.set(loc, { ...loc, line, column: i - lineStart + 1 });
+      stack.push({ array: c === 91, node, index: 0, key: undefined, expectKey: c === 123 });
+    } else if (c === 125 || c === 93) {
+      stack.pop();
+    } else if (c === 44) {
+      const top = stack[stack.length - 1];
+      if (top?.array) top.index++;
+      else if (top) top.expectKey = true;
+    } else if (c === 47) {
+      // JSONC comments
+      const n = text.charCodeAt(i + 1);
+      if (n === 47) {
+        const end = text.indexOf("\n", i);
+        i = (end === -1 ? text.length : end) - 1;
+      } else if (n === 42) {
+        const end = text.indexOf("*/", i + 2);
+        const stop = end === -1 ? text.length : end + 2;
+        for (let k = i; k < stop; k++) {
+          if (text.charCodeAt(k) === 10) {
+            line++;
+            lineStart = k + 1;
+          }
+        }
+        i = stop - 1;
+      }
+    }
+  }
   return out;
 }
