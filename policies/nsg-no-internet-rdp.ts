@@ -5,7 +5,7 @@ import { scanNsgs } from "../src/engine";
 import { isRecord, plainGet } from "../src/formats/fields";
 import { PulumiResource, isNsgType, isRuleType, nsgFromPulumi, ruleFromPulumi } from "../src/formats/pulumi-resource";
 import { narrowNamedRules, narrowRuleSource } from "../src/nsg/remediate";
-import { policyConfig, proxyGet, reportFinding } from "./pulumi-props";
+import { policyConfig, reportFinding, snapshotProps } from "./pulumi-props";
 
 /**
  * nsg-no-internet-rdp (RDPG001-RDPG005): an NSG, or a standalone rule evaluated on its own, must not
@@ -23,8 +23,8 @@ export const nsgNoInternetRdp: ResourceValidationPolicy = {
   validateResource: (args, reportViolation) => {
     if (!isNsgType(args.type)) return;
     const config = policyConfig(args.getConfig(), internetRdpTcp.name);
-    const resource: PulumiResource = { type: args.type, urn: args.urn, name: args.name, props: args.props };
-    const { findings } = scanNsgs([nsgFromPulumi(resource, proxyGet).nsg], config);
+    const resource: PulumiResource = { type: args.type, urn: args.urn, name: args.name, props: snapshotProps(args.props) };
+    const { findings } = scanNsgs([nsgFromPulumi(resource).nsg], config);
     for (const f of findings) reportFinding(reportViolation, f);
   },
   remediateResource: (args) => {

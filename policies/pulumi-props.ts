@@ -20,6 +20,30 @@ export const proxyGet: Getter = (obj, key) => {
   }
 };
 
+/**
+ * A plain copy of proxied props, read once through `proxyGet` (unknowns become `Unresolved`).
+ * Reading each property once is much cheaper than probing field aliases through the proxy.
+ */
+export function snapshot(value: unknown): unknown {
+  if (Array.isArray(value)) {
+    const out: unknown[] = [];
+    const rec = value as unknown as Record<string, unknown>;
+    for (let i = 0; i < value.length; i++) out.push(snapshot(proxyGet(rec, String(i))));
+    return out;
+  }
+  if (typeof value === "object" && value !== null && !("unresolved" in value && "text" in value)) {
+    const rec = value as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const k of Object.keys(rec)) out[k] = snapshot(proxyGet(rec, k));
+    return out;
+  }
+  return value;
+}
+
+export function snapshotProps(props: Record<string, unknown>): Record<string, unknown> {
+  return snapshot(props) as Record<string, unknown>;
+}
+
 /** Policy config, validated with the same schema and loader as the CLI's `--config`. */
 export function policyConfig(raw: unknown, policyName: string): GuardConfig {
   const copy = raw && typeof raw === "object" ? { ...(raw as Record<string, unknown>) } : {};

@@ -119,7 +119,21 @@ function validate(value: unknown): ErrorObject[] {
  * Validates raw config (parsed JSON or Pulumi policy config) and fills defaults.
  * `origin` names where it came from ("rdp-guard.json", "policy config") for error messages.
  */
+const loaded = new Map<string, GuardConfig>();
+
 export function loadConfig(raw: unknown, origin: string): GuardConfig {
+  // The policy pack loads config once per resource; validation and prefix parsing are cached by
+  // content, so the same config object (and its engine options) is reused.
+  const key = `${origin}\u0000${JSON.stringify(raw ?? {})}`;
+  const hit = loaded.get(key);
+  if (hit) return hit;
+  const config = loadConfigUncached(raw, origin);
+  if (loaded.size > 100) loaded.clear();
+  loaded.set(key, config);
+  return config;
+}
+
+function loadConfigUncached(raw: unknown, origin: string): GuardConfig {
   const value = raw ?? {};
   const errors = validate(value);
   if (errors.length > 0) {
@@ -143,8 +157,16 @@ function fieldPath(pointer: string): string {
   return pointer.split("/").filter(Boolean).map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join("").replace(/^\./, "");
 }
 
+const optionsCache = new WeakMap<GuardConfig, EngineOptions>();
+
 /** Turns config into engine options, parsing every prefix (errors name the field and entry). */
 export function engineOptions(config: GuardConfig, origin = "configuration"): EngineOptions {
+  let opts = optionsCache.get(config);
+  if (!opts) optionsCache.set(config, (opts = buildEngineOptions(config, origin)));
+  return opts;
+}
+
+function buildEngineOptions(config: GuardConfig, origin: string): EngineOptions {
   let trusted: AddressSet = EMPTY;
   const trustedTags = new Set<string>();
   config.trustedSourcePrefixes.forEach((p, i) => {
