@@ -40,7 +40,15 @@ export function snapshot(value: unknown): unknown {
   return value;
 }
 
+/**
+ * Plain props for the engine. The host's proxy hands out its target under the key its own
+ * serializer uses; the target holds the engine's unknown markers as plain strings, which
+ * `plainGet` turns into `Unresolved`. This skips a proxy trap per property read, the larger part of
+ * the policy's per-resource cost. Without that key, props are copied through the proxy.
+ */
 export function snapshotProps(props: Record<string, unknown>): Record<string, unknown> {
+  const target = props["__getSpecialProxyTarget"];
+  if (typeof target === "object" && target !== null) return target as Record<string, unknown>;
   return snapshot(props) as Record<string, unknown>;
 }
 

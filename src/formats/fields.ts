@@ -3,6 +3,13 @@ import { RawList, RawScalar, RuleInput, SourceLocation, Unresolved, isUnresolved
 /** Pulumi's marker for a value that is unknown during preview (engine wire format). */
 export const PULUMI_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 
+/** All of the engine's unknown markers, one per value kind (string, bool, number, array, ...). */
+const PULUMI_UNKNOWNS = new Set([
+  PULUMI_UNKNOWN,
+  "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7", "3eeb2bf0-c639-47a8-9e75-3b44932eb421", "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",
+  "030794c1-ac77-496b-92df-f27374a8bd58", "e48ece36-62e2-4504-bad9-02848725956a", "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",
+]);
+
 /**
  * Reads one property. Formats inject their own: the policy pack's turns Pulumi's unknown-value
  * errors into `Unresolved`, the ARM reader resolves template expressions.
@@ -11,7 +18,7 @@ export type Getter = (obj: Record<string, unknown>, key: string) => unknown;
 
 export const plainGet: Getter = (obj, key) => {
   const v = obj[key];
-  if (v === PULUMI_UNKNOWN) return { unresolved: "unknown", text: `<computed ${key}>` } satisfies Unresolved;
+  if (typeof v === "string" && v.length === 36 && PULUMI_UNKNOWNS.has(v)) return { unresolved: "unknown", text: `<computed ${key}>` } satisfies Unresolved;
   return v;
 };
 

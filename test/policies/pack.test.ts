@@ -174,11 +174,14 @@ describe("advisory VM policies", () => {
   });
 
   it("windows-vm-boot-diagnostics advises on Windows VMs without boot diagnostics only", async () => {
-    const off = byPolicy(await pack.analyze(vm({})), "windows-vm-boot-diagnostics");
+    const off = byPolicy(await pack.analyzeStack([vm({})]), "windows-vm-boot-diagnostics");
     expect(off.map((d) => d.enforcementLevel)).toEqual(["advisory"]);
-    expect(byPolicy(await pack.analyze(vm({ diagnosticsProfile: { bootDiagnostics: { enabled: true } } })), "windows-vm-boot-diagnostics")).toEqual([]);
+    expect(off[0]!.urn).toBe(urnOf(vm({})));
+    expect(byPolicy(await pack.analyzeStack([vm({ diagnosticsProfile: { bootDiagnostics: { enabled: true } } })]), "windows-vm-boot-diagnostics")).toEqual([]);
     const linux = vm({ storageProfile: { imageReference: { publisher: "Canonical", offer: "ubuntu-24_04-lts" }, osDisk: { osType: "Linux" } } });
-    expect(byPolicy(await pack.analyze(linux), "windows-vm-boot-diagnostics")).toEqual([]);
+    expect(byPolicy(await pack.analyzeStack([linux]), "windows-vm-boot-diagnostics")).toEqual([]);
+    const classic: ResourceSpec = { type: "azure:compute/windowsVirtualMachine:WindowsVirtualMachine", name: "c", props: { name: "c", resourceGroupName: "rg" } };
+    expect(byPolicy(await pack.analyzeStack([classic]), "windows-vm-boot-diagnostics")).toHaveLength(1);
   });
 
   it("windows-vm-rdp-hardening advises until the VM has the RdpHardening component", async () => {
