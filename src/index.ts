@@ -1,1 +1,17 @@
-export {};
+/**
+ * azure-rdp-guard: the pure engine (no Pulumi imports). The component lives in
+ * `azure-rdp-guard/components` so that engine users do not load @pulumi/azure-native.
+ */
+export { DEFAULT_CONFIG, loadConfig, ConfigError } from "./config";
+export type { GuardConfig, Exemption } from "./config";
+export { scanNsgs } from "./engine";
+export { scanInputs } from "./scan";
+export { evaluateNsg } from "./nsg/evaluate";
+export type { Finding, ExposureDetail, ResourceRef } from "./nsg/findings";
+export type { NsgInput, RuleInput } from "./nsg/rules";
+export { ALL_CHECKS } from "./checks";
+export { parseDocument, detectFormat } from "./formats/detect";
+export { renderHardeningScript, scriptSha256 } from "./baseline/render-online";
+export { encodeHardeningCommand, decodeHardeningCommand } from "./baseline/encode";
+export { resolveOptions } from "./baseline/options";
+export type { HardeningOptions } from "./baseline/options";

@@ -1,0 +1,159 @@
+import fc from "fast-check";
+import { describe, expect, it } from "vitest";
+import { CMD_LINE_LIMIT, COMMAND_PREFIX, decodeHardeningCommand, encodeHardeningCommand, packBits, unpackBits } from "../../src/baseline/encode";
+import { BaselineError, HardeningOptions, resolveOptions } from "../../src/baseline/options";
+import { renderHardeningScript } from "../../src/baseline/render-online";
+import { actionSteps, observedSettings, registrySettings } from "../../src/baseline/settings";
+import { commandNames, powershellSyntaxErrors, unguardedMutations } from "../harness/powershell";
+
+const optionsArb: fc.Arbitrary<HardeningOptions> = fc.record({
+  legacyTls: fc.boolean(),
+  securityLayer: fc.constantFrom("negotiate" as const, "tls" as const),
+  certMinValidDays: fc.integer({ min: 0, max: 3650 }),
+  rdpPort: fc.integer({ min: 1, max: 65535 }),
+  stopConflictingService: fc.boolean(),
+  serialConsole: fc.boolean(),
+  crashDump: fc.boolean(),
+  machineKeysAcl: fc.boolean(),
+  renewCertificate: fc.boolean(),
+  disableGroupPolicyTemporarily: fc.boolean(),
+}, { requiredKeys: [] });
+const renderArb = fc.record({ mode: fc.constantFrom("enforce" as const, "audit" as const), allowReboot: fc.boolean() });
+
+/** Every option switched to its most expensive value: the longest script. */
+const LARGEST: HardeningOptions = {
+  legacyTls: true, securityLayer: "tls", certMinValidDays: 3650, rdpPort: 65535, stopConflictingService: true,
+  serialConsole: true, crashDump: true, machineKeysAcl: true, renewCertificate: true, disableGroupPolicyTemporarily: true,
+};
+
+/** The `Set-Baseline` line of a registry setting, as the renderer must write it. */
+const PS_KIND = { REG_DWORD: "DWord", REG_SZ: "String", REG_EXPAND_SZ: "ExpandString" } as const;
+
+describe("renderHardeningScript", () => {
+  it("parses under the real PowerShell grammar and fits the command line, for any option combination", async () => {
+    await fc.assert(fc.asyncProperty(optionsArb, renderArb, async (o, r) => {
+      const script = renderHardeningScript(o, r);
+      expect(await powershellSyntaxErrors(script)).toEqual([]);
+      const command = encodeHardeningCommand(script);
+      expect(command.startsWith(COMMAND_PREFIX)).toBe(true);
+      expect(command.length).toBeLessThanOrEqual(CMD_LINE_LIMIT);
+      expect(decodeHardeningCommand(command)).toBe(script);
+      // The bootstrap inside -EncodedCommand is PowerShell too.
+      const inner = Buffer.from(command.slice(COMMAND_PREFIX.length), "base64").toString("utf16le");
+      expect(await powershellSyntaxErrors(inner)).toEqual([]);
+    }), { numRuns: 60 });
+  });
+
+  it("the largest option set still fits 8,191 characters", () => {
+    const command = encodeHardeningCommand(renderHardeningScript(LARGEST, { mode: "enforce", allowReboot: true }));
+    expect(command.length).toBeLessThanOrEqual(CMD_LINE_LIMIT);
+  });
+
+  it("has a read-compare-set-report line for every registry setting of the baseline, with its exact value", () => {
+    fc.assert(fc.property(optionsArb, (o) => {
+      const script = renderHardeningScript(o, { mode: "enforce" });
+      const settings = registrySettings(resolveOptions(o));
+      for (const s of settings) {
+        const value = typeof s.value === "number" ? String(s.value) : `'${s.value}'`;
+        expect(script).toContain(`Set-Baseline '${s.id}' '${s.key}' '${s.name}' ${PS_KIND[s.type]} ${value} ${s.reboot ? 1 : 0} ${s.minBuild ?? 0}`);
+      }
+      expect((script.match(/^Set-Baseline /gm) ?? []).length).toBe(settings.length);
+      for (const s of observedSettings(resolveOptions(o))) expect(script).toContain(`Get-Observed '${s.id}'`);
+    }), { numRuns: 50 });
+  });
+
+  it("Set-Baseline reads, compares, backs up, then sets and reports, in that order", () => {
+    const script = renderHardeningScript({}, { mode: "enforce" });
+    const body = script.slice(script.indexOf("function Set-Baseline"), script.indexOf("function Get-Observed"));
+    const at = (s: string) => {
+      const i = body.indexOf(s);
+      expect(i, s).toBeGreaterThan(-1);
+      return i;
+    };
+    const read = at("Get-RegValue $path $Name");
+    const compare = at(`-eq "$Value" -and $current.kind -eq $Kind`);
+    const audit = at("if ($Mode -ne 'enforce')");
+    const backup = at("Backup-Key $reg");
+    const set = at("New-ItemProperty");
+    const report = at("Add-Result $Id $Value $found 'set' 'changed'");
+    expect([read, compare, audit, backup, set, report]).toEqual([...[read, compare, audit, backup, set, report]].sort((a, b) => a - b));
+  });
+
+  it("renders each enabled runbook step and omits disabled ones", async () => {
+    const markers: Record<string, RegExp> = {
+      "machinekeys-acl": /Add-Result 'machinekeys-acl'/, "rdp-certificate": /Cert:\\LocalMachine\\Remote Desktop/,
+      "rdp-firewall": /RemoteDesktop-UserMode-In-TCP/, "rdp-port-conflict": /Get-NetTCPConnection -LocalPort \$RdpPort/,
+      "serial-console": /'\/ems', '\{current\}', 'on'/, "gpo-overrides": /Test-PolicyOverride 'SOFTWARE\\Policies/,
+    };
+    await fc.assert(fc.asyncProperty(optionsArb, async (o) => {
+      const script = renderHardeningScript(o, { mode: "enforce" });
+      for (const step of actionSteps(resolveOptions(o))) expect(markers[step.id]!.test(script), step.id).toBe(step.enabled);
+      const names = await commandNames(script);
+      if (resolveOptions(o).machineKeysAcl) expect(names.has("icacls.exe")).toBe(true);
+      if (resolveOptions(o).serialConsole) expect(names.has("bcdedit.exe")).toBe(true);
+    }), { numRuns: 30 });
+  });
+
+  it("keeps the runbook's icacls grants, by SID so localized Windows works", () => {
+    const script = renderHardeningScript({}, { mode: "enforce" });
+    for (const grant of ["*S-1-5-18:(F)", "*S-1-5-20:(R)", "*S-1-5-32-544:(F)"]) expect(script).toContain(grant);
+    expect(script).toContain("/save (Join-Path $Backup 'MachineKeys.acl')");
+    expect(script).toContain("BeforeScript_permissions.txt");
+    expect(script).toContain("AfterScript_permissions.txt");
+  });
+
+  it("TLS 1.0/1.1 are enabled only with legacyTls; by default they are only observed", () => {
+    const secure = renderHardeningScript({}, { mode: "enforce" });
+    expect(secure).not.toMatch(/Set-Baseline 'tls1[01]-/);
+    expect(secure).toMatch(/Get-Observed 'tls10-server-enabled'/);
+    expect(secure).toMatch(/Set-Baseline 'tls12-server-enabled'/);
+    expect(secure).toMatch(/Set-Baseline 'tls13-server-enabled' .* 20348$/m);
+    expect(renderHardeningScript({ legacyTls: true }, { mode: "enforce" })).toMatch(/Set-Baseline 'tls10-server-enabled'/);
+  });
+
+  it("in audit mode no command that changes the machine is reachable", async () => {
+    await fc.assert(fc.asyncProperty(optionsArb, fc.boolean(), async (o, allowReboot) => {
+      expect(await unguardedMutations(renderHardeningScript(o, { mode: "audit", allowReboot }))).toEqual([]);
+    }), { numRuns: 25 });
+  });
+
+  it("the audit guard check itself catches an unguarded change", async () => {
+    const script = renderHardeningScript({}, { mode: "audit" }).replace("if ($renew -and $Mode -eq 'enforce') {", "if ($renew) {");
+    expect(await unguardedMutations(script)).toEqual([expect.stringContaining("Restart-Service -Name SessionEnv")]);
+  });
+
+  it("reboots only with allowReboot, and writes the report and a one-line summary", () => {
+    expect(renderHardeningScript({}, { mode: "enforce" })).toContain("$AllowReboot = $false");
+    expect(renderHardeningScript({}, { mode: "enforce", allowReboot: true })).toContain("$AllowReboot = $true");
+    const script = renderHardeningScript({}, { mode: "enforce" });
+    expect(script).toMatch(/if \(\$Script:Reboot -and \$AllowReboot -and \$Mode -eq 'enforce'/);
+    expect(script).toContain("$Root = 'C:\\ProgramData\\azure-rdp-guard'");
+    expect(script).toMatch(/Write-Output \(\[ordered\]@\{[\s\S]*ConvertTo-Json -Compress\)\nexit \[int\]\(\$failed -gt 0\)\n$/);
+  });
+
+  it("rejects bad options, naming the field", () => {
+    expect(() => resolveOptions({ rdpPort: 70000 })).toThrow(BaselineError);
+    expect(() => resolveOptions({ rdpPort: 70000 })).toThrow(/rdpPort/);
+    expect(() => resolveOptions({ certMinValidDays: -1 })).toThrow(/certMinValidDays/);
+    expect(() => resolveOptions({ securityLayer: "rdp" as "tls" })).toThrow(/securityLayer/);
+  });
+});
+
+describe("15-bit packing", () => {
+  it("round-trips any bytes and stays in the CJK range (no quotes, surrogates or controls)", () => {
+    fc.assert(fc.property(fc.uint8Array({ maxLength: 3000 }), (bytes) => {
+      const packed = packBits(bytes);
+      for (const ch of packed) {
+        const c = ch.charCodeAt(0);
+        expect(c >= 0x4e00 && c <= 0xcdff).toBe(true);
+      }
+      expect(Buffer.from(unpackBits(packed, bytes.length))).toEqual(Buffer.from(bytes));
+    }));
+  });
+
+  it("decodeHardeningCommand rejects commands it did not make", () => {
+    expect(() => decodeHardeningCommand("powershell -File x.ps1")).toThrow(/no -EncodedCommand/);
+    const foreign = COMMAND_PREFIX + Buffer.from("Write-Output hi", "utf16le").toString("base64");
+    expect(() => decodeHardeningCommand(foreign)).toThrow(/unexpected bootstrap/);
+  });
+});
