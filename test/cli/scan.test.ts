@@ -2,6 +2,7 @@ import { mkdtempSync, readFileSync, writeFileSync, openSync, writeSync, closeSyn
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import Ajv from "ajv-draft-04";
+import addFormats from "ajv-formats";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ALL_CHECKS } from "../../src/checks";
 import { JsonReportV1 } from "../../src/report/json";
@@ -44,7 +45,9 @@ describe("rdp-guard scan: reports and exit codes", () => {
     expect(r.code).toBe(1);
     const sarif = JSON.parse(r.stdout);
     const schema = JSON.parse(readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8"));
-    const validate = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false }).compile(schema);
+    const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
+    addFormats(ajv); // uri, date-time, ... are checked too, not ignored
+    const validate = ajv.compile(schema);
     expect(validate(sarif), JSON.stringify(validate.errors)).toBe(true);
     const run = sarif.runs[0];
     expect(run.tool.driver.rules.map((x: { id: string }) => x.id)).toEqual(ALL_CHECKS.map((c) => c.id));
