@@ -31,6 +31,8 @@ export interface NsgEvaluation {
   readonly findings: Finding[];
   /** Exposures above the threshold, for remediation (which rule, which ports, which sources). */
   readonly exposures: RuleExposure[];
+  /** Every rule's public exposure before the threshold: NIC and subnet NSGs are intersected from these. */
+  readonly candidates: RuleExposure[];
   /** Rules the engine evaluated (including Azure's defaults). */
   readonly rulesEvaluated: number;
 }
@@ -85,8 +87,10 @@ export function evaluateNsg(nsg: NsgInput, opts: EngineOptions): NsgEvaluation {
     .map(({ parse }) => parse.priority ?? -Infinity);
 
   const exposures: RuleExposure[] = [];
+  const candidates: RuleExposure[] = [];
   for (const protocol of ["TCP", "UDP"] as const) {
     const perRule = exposuresFor(parsed, protocol, opts);
+    candidates.push(...perRule);
     const limit = BigInt(opts.maxPublicSourceAddresses);
     const wide = perRule.filter((e) => publicCount(e.exposed) > limit);
     // Rules over the limit on their own are the findings; several narrow rules that add up to more
@@ -101,7 +105,7 @@ export function evaluateNsg(nsg: NsgInput, opts: EngineOptions): NsgEvaluation {
     const deferred = pendingDenyPriorities.some((p) => p < e.rule.priority);
     findings.push(exposureFinding(ref, e, exposures, opts, deferred));
   }
-  return { nsg: ref, findings, exposures, rulesEvaluated: inputs.length + DEFAULT_INBOUND_RULES.length };
+  return { nsg: ref, findings, exposures, candidates, rulesEvaluated: inputs.length + DEFAULT_INBOUND_RULES.length };
 }
 
 const candidateCache = new WeakMap<AddressSet, WeakMap<AddressSet, AddressSet>>();

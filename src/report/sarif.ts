@@ -6,7 +6,7 @@ import { ScanReport, sortedFindings } from "./model";
 const LEVEL: Record<Severity, Result.level> = { error: "error", warning: "warning", note: "note" };
 /** GitHub code scanning ranks security alerts by this CVSS-like score. */
 const SECURITY_SEVERITY: Record<string, string> = {
-  RDPG001: "9.1", RDPG002: "6.5", RDPG003: "7.0", RDPG004: "3.0", RDPG005: "5.0", RDPG010: "3.0", RDPG011: "4.0",
+  RDPG001: "9.1", RDPG002: "6.5", RDPG003: "7.0", RDPG004: "3.0", RDPG005: "5.0", RDPG010: "3.0", RDPG011: "4.0", RDPG020: "5.5", RDPG021: "7.5",
 };
 
 /** SARIF 2.1.0 for GitHub code scanning: one rule per check, file-relative URIs, line regions. */
