@@ -1,12 +1,29 @@
 import { Command, CommanderError } from "commander";
 import { ConfigError } from "../config";
 import { InputError } from "../formats/json-source";
+import { auditCommand } from "./audit";
+import { planCommand } from "./plan";
+import { remediateCommand } from "./remediate";
 import { CliIo, scanCommand } from "./scan";
 import { packageVersion } from "./version";
 
 /** Errors that are the user's input, printed as one line without a stack trace. */
 export function isUserError(e: unknown): e is Error {
   return e instanceof InputError || e instanceof ConfigError || (e instanceof Error && e.name === "UserError");
+}
+
+/** Azure SDK and identity failures (auth, permissions, network) as one line naming the request. */
+function azureError(e: unknown): string | undefined {
+  if (!(e instanceof Error)) return undefined;
+  if (e.name === "RestError") {
+    const r = e as Error & { statusCode?: number; code?: string; request?: { method?: string; url?: string } };
+    const where = r.request?.url ? ` on ${r.request.method ?? ""} ${r.request.url.split("?")[0]}` : "";
+    return `Azure request failed${where} (${r.statusCode ?? "no response"} ${r.code ?? ""}): ${r.message.split("\n")[0]}`;
+  }
+  if (e.name === "CredentialUnavailableError" || e.name === "AuthenticationError" || e.name === "AggregateAuthenticationError") {
+    return `no Azure credentials: ${e.message.split("\n")[0]} (sign in with 'az login', or set AZURE_ACCESS_TOKEN)`;
+  }
+  return undefined;
 }
 
 /** Runs the CLI; returns the exit code (0 clean, 1 findings, 2 usage or input error). */
@@ -21,7 +38,9 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showSuggestionAfterError(true);
-  program.addCommand(scanCommand(io, setExit).exitOverride());
+  for (const cmd of [scanCommand(io, setExit), auditCommand(io, setExit), planCommand(io, setExit), remediateCommand(io, setExit)]) {
+    program.addCommand(cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
+  }
   try {
     if (argv.length === 0) {
       program.outputHelp();
@@ -35,6 +54,11 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     }
     if (isUserError(e)) {
       io.stderr(`rdp-guard: ${e.message}\n`);
+      return 2;
+    }
+    const rest = azureError(e);
+    if (rest) {
+      io.stderr(`rdp-guard: ${rest}\n`);
       return 2;
     }
     const err = e as Error;

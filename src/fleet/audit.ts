@@ -40,7 +40,8 @@ export interface AuditDocument {
   readonly selection: Selection;
   readonly config: GuardConfig;
   readonly vms: VmAudit[];
-  readonly nsgs: { id: string; name: string; resourceGroup: string; subscriptionId: string; priorities: number[] }[];
+  /** NSGs with their rules as read, so a plan can simulate added rules with the engine. */
+  readonly nsgs: { id: string; name: string; resourceGroup: string; subscriptionId: string; rules: RuleInput[] }[];
   readonly findings: Finding[];
 }
 
@@ -171,10 +172,7 @@ export async function auditFleet(source: FleetSource, sel: Selection, opts: Audi
   });
 
   const findings = applyExemptions(vms.flatMap(vmAuditFindings), opts.config.exemptions, (opts.now?.() ?? new Date()).toISOString().slice(0, 10));
-  const nsgs = nsgRows.map((r) => ({
-    id: r.id, name: r.name, resourceGroup: r.resourceGroup ?? "", subscriptionId: r.subscriptionId ?? "",
-    priorities: nsgRules(r).filter((x) => !x.isDefault && String(x.direction).toLowerCase() === "inbound").map((x) => Number(x.priority)).filter(Number.isInteger),
-  }));
+  const nsgs = nsgRows.map((r) => ({ id: r.id, name: r.name, resourceGroup: r.resourceGroup ?? "", subscriptionId: r.subscriptionId ?? "", rules: nsgRules(r) }));
   return { version: 1, kind: "rdp-guard-audit", generatedAt: (opts.now?.() ?? new Date()).toISOString(), selection: sel, config: opts.config, vms, nsgs, findings };
 }
 
