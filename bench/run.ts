@@ -7,7 +7,7 @@ import { evaluateNsg } from "../src/nsg/evaluate";
 import { NsgInput } from "../src/nsg/rules";
 import { PolicyPackProcess } from "../test/harness/analyzer";
 import { genAzExport, genRule, rng } from "./fleet-gen";
-import { extraBenchmarks } from "./extra";
+import { auditBenchmark, extraBenchmarks } from "./extra";
 
 /*
  * `npm run bench`: prints throughput and ratios. Goals (issue #2, #3) are printed beside each
@@ -133,6 +133,7 @@ async function main(): Promise<void> {
   if (!only || only === "scan") await scanBigExport();
   if (!only || only === "pack") await packCost();
   if (!only || only === "extra") await extraBenchmarks(line);
+  if (!only || only === "audit") await auditBenchmark(line);
 }
 
 main().catch((e: Error) => {
