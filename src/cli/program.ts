@@ -4,6 +4,7 @@ import { InputError } from "../formats/json-source";
 import { auditCommand } from "./audit";
 import { planCommand } from "./plan";
 import { remediateCommand } from "./remediate";
+import { repairCommand, rollbackCommand } from "./repair";
 import { CliIo, scanCommand } from "./scan";
 import { packageVersion } from "./version";
 
@@ -38,7 +39,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     .exitOverride()
     .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
     .showSuggestionAfterError(true);
-  for (const cmd of [scanCommand(io, setExit), auditCommand(io, setExit), planCommand(io, setExit), remediateCommand(io, setExit)]) {
+  for (const cmd of [scanCommand(io, setExit), auditCommand(io, setExit), planCommand(io, setExit), remediateCommand(io, setExit), repairCommand(io, setExit), rollbackCommand(io, setExit)]) {
     program.addCommand(cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
   }
   try {

@@ -1,0 +1,119 @@
+import { Command } from "commander";
+import { promises as fs } from "node:fs";
+import { lower } from "../azure/model";
+import { lockQuery, typeQuery, Selection } from "../azure/queries";
+import { staticTokenCredential } from "../azure/sdk-source";
+import { loadPlan } from "../fleet/documents";
+import { SdkRepairCloud } from "../fleet/repair/cloud";
+import { REPAIR_STEPS, loadJournal } from "../fleet/repair/journal";
+import { RepairWorkflow, initJournal, rollbackVm } from "../fleet/repair/workflow";
+import { InputError } from "../formats/json-source";
+import { fleetSource } from "./azure-options";
+import { CliIo } from "./scan";
+
+interface RepairCliOptions {
+  plan: string;
+  journal?: string;
+  dryRun: boolean;
+  yes: boolean;
+  rescueVmSize: string;
+  armEndpoint?: string;
+  caFile?: string;
+  maxAgeHours: number;
+}
+
+async function readCa(file: string | undefined): Promise<string | undefined> {
+  if (!file) return undefined;
+  try {
+    return await fs.readFile(file, "utf8");
+  } catch (e) {
+    throw new InputError(`${file}: cannot read CA file: ${(e as Error).message}`);
+  }
+}
+
+async function cloudFor(o: { armEndpoint?: string; caFile?: string }, env: NodeJS.ProcessEnv) {
+  const ca = await readCa(o.caFile);
+  const credential = env.AZURE_ACCESS_TOKEN ? staticTokenCredential(env.AZURE_ACCESS_TOKEN) : new (await import("@azure/identity")).DefaultAzureCredential();
+  return new SdkRepairCloud(credential, { endpoint: o.armEndpoint, ca });
+}
+
+export function repairCommand(io: CliIo, setExit: (code: number) => void, env: NodeJS.ProcessEnv = process.env): Command {
+  return new Command("repair")
+    .description("Repair unreachable VMs offline (snapshot, rescue VM, hive fix, disk swap) as a resumable, journaled workflow")
+    .requiredOption("--plan <file>", "plan JSON written by `rdp-guard plan` (VMs marked offline-repair)")
+    .option("--journal <file>", "journal file (default rdp-guard-repair-<plan id>.json); an interrupted run resumes from it")
+    .option("--dry-run", "show the steps, change nothing", false)
+    .option("--yes", "confirm: this deallocates VMs and swaps their OS disks", false)
+    .option("--rescue-vm-size <size>", "size of the rescue VMs", "Standard_D2s_v5")
+    .option("--arm-endpoint <url>", "Azure Resource Manager endpoint")
+    .option("--ca-file <pem>", "extra CA certificates to trust (PEM)")
+    .option("--max-age-hours <n>", "reject plans older than this", (v: string) => Number(v), 24)
+    .action(async (o: RepairCliOptions) => {
+      const plan = await loadPlan(o.plan, o.maxAgeHours);
+      const journalFile = o.journal ?? `rdp-guard-repair-${plan.id}.json`;
+      const existing = await loadJournal(journalFile);
+      const journal = initJournal(plan, existing);
+      const targets = Object.values(journal.vms);
+      if (targets.length === 0) {
+        io.stdout("no VM in the plan needs offline repair\n");
+        setExit(0);
+        return;
+      }
+      if (o.dryRun) {
+        for (const vm of targets) {
+          const todo = REPAIR_STEPS.filter((s) => vm.steps[s]?.status !== "done");
+          io.stdout(`${vm.name} (${vm.resourceGroup}): ${vm.status === "done" ? "already repaired" : todo.join(" -> ")}\n`);
+        }
+        setExit(0);
+        return;
+      }
+      if (!o.yes) throw new InputError("repair deallocates VMs and swaps their OS disks: pass --yes to go ahead (or --dry-run to see the steps)");
+      if (o.armEndpoint && !/^https:\/\//i.test(o.armEndpoint)) throw new InputError(`--arm-endpoint: '${o.armEndpoint}' must be an https:// URL`);
+      const cloud = await cloudFor(o, env);
+      const source = await fleetSource({ subscription: [], managementGroup: [], resourceGroup: [], tag: [], armEndpoint: o.armEndpoint, caFile: o.caFile, extensionName: "", concurrency: 1 }, env);
+      const sel: Selection = { subscriptions: [...new Set(targets.map((t) => t.subscriptionId))], managementGroups: [], resourceGroups: [], tags: [] };
+      let nics: Awaited<ReturnType<typeof source.query>> | undefined;
+      let locks: Awaited<ReturnType<typeof source.query>> | undefined;
+      const workflow = new RepairWorkflow(cloud, journal, plan, {
+        journalFile, rescueVmSize: o.rescueVmSize, baseline: { rdpPort: plan.config.rdpPorts[0] },
+        log: (l) => io.stdout(`${l}\n`),
+        nicSubnet: async (nicId) => {
+          nics ??= await source.query(typeQuery("microsoft.network/networkinterfaces"), sel);
+          const nic = nics.find((n) => lower(n.id) === lower(nicId));
+          const cfg = (nic?.properties?.ipConfigurations as { properties?: { subnet?: { id?: string } } }[] | undefined)?.[0];
+          return cfg?.properties?.subnet?.id;
+        },
+        locksOn: async (vmId) => {
+          locks ??= await source.query(lockQuery(), sel);
+          const id = lower(vmId);
+          return locks.filter((l) => {
+            const scope = lower(l.id.split(/\/providers\/Microsoft\.Authorization\/locks\//i)[0]);
+            return id === scope || id.startsWith(`${scope}/`);
+          }).map((l) => `${l.name} (${String(l.properties?.level ?? "")})`);
+        },
+      });
+      const r = await workflow.runAll();
+      io.stdout(`repaired ${r.done.length}, failed ${r.failed.length}; journal ${journalFile}\n`);
+      for (const f of r.failed) io.stderr(`rdp-guard: ${f.error}\n`);
+      setExit(r.failed.length > 0 ? 1 : 0);
+    });
+}
+
+export function rollbackCommand(io: CliIo, setExit: (code: number) => void, env: NodeJS.ProcessEnv = process.env): Command {
+  return new Command("rollback")
+    .description("Swap a repaired VM's original OS disk back (from the repair journal); deletes nothing")
+    .argument("<vm>", "VM name or id")
+    .requiredOption("--journal <file>", "repair journal")
+    .option("--yes", "confirm: this deallocates the VM", false)
+    .option("--arm-endpoint <url>", "Azure Resource Manager endpoint")
+    .option("--ca-file <pem>", "extra CA certificates to trust (PEM)")
+    .action(async (name: string, o: { journal: string; yes: boolean; armEndpoint?: string; caFile?: string }) => {
+      const journal = await loadJournal(o.journal);
+      if (!journal) throw new InputError(`${o.journal}: no such journal`);
+      const vm = Object.values(journal.vms).find((v) => v.name.toLowerCase() === name.toLowerCase() || v.id.toLowerCase() === name.toLowerCase());
+      if (!vm) throw new InputError(`${o.journal}: no VM '${name}' in this journal`);
+      if (!o.yes) throw new InputError(`rollback deallocates ${vm.name} and swaps its OS disk back to ${vm.facts.osDiskName ?? "the original"}: pass --yes`);
+      io.stdout(`${await rollbackVm(await cloudFor(o, env), vm, journal, o.journal)}\n`);
+      setExit(0);
+    });
+}
