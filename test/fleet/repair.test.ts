@@ -142,6 +142,16 @@ describe("offline repair workflow (real SDK, fake ARM)", () => {
     expect(e.compute.log.filter((l) => l.method !== "GET")).toEqual([]);
   });
 
+  it("never touches a VM under a management lock", async () => {
+    const e = await setup();
+    const wf = new RepairWorkflow(e.cloud, initJournal(e.plan, undefined), e.plan, {
+      journalFile: e.journalFile, nicSubnet: async () => SUBNET, locksOn: async () => ["freeze (CanNotDelete)"], sleep: async () => undefined,
+    });
+    const r = await wf.runAll();
+    expect(r.failed[0]!.error).toMatch(/^vm-broken: step inspect: under management lock freeze \(CanNotDelete\): refusing to touch it/);
+    expect(e.compute.log.filter((l) => l.method !== "GET")).toEqual([]);
+  });
+
   it("rollback swaps the original disk back and deletes nothing", async () => {
     const e = await setup();
     const journal = initJournal(e.plan, undefined);

@@ -3,7 +3,7 @@ import type { Disk, VirtualMachine } from "@azure/arm-compute";
 import { encodeHardeningCommand } from "../../baseline/encode";
 import { HardeningOptions } from "../../baseline/options";
 import { renderOfflineScript } from "../../baseline/render-offline";
-import { agentState } from "../instance-view";
+import { agentState, hardeningState } from "../instance-view";
 import { RemediationPlan } from "../plan";
 import { RepairCloud } from "./cloud";
 import { REPAIR_STEPS, RepairJournal, RepairStep, VmJournal, saveJournal } from "./journal";
@@ -237,8 +237,14 @@ export class RepairWorkflow {
       case "verify": {
         const attempts = this.o.verifyAttempts ?? 30;
         for (let i = 0; i < attempts; i++) {
-          const agent = agentState(await c.instanceView(sub, rg, name));
-          if (agent.ready) return `VM agent ready (${agent.status})`;
+          const view = await c.instanceView(sub, rg, name);
+          const agent = agentState(view);
+          if (agent.ready) {
+            // The hardening extension (if the VM has one) reports again once the agent runs it.
+            const h = hardeningState(view, "azure-rdp-guard");
+            const report = h.present ? `; hardening report: ${h.notOk.length === 0 && h.failed === 0 ? "all ok" : h.notOk.join(", ") || `${h.failed} failed`}` : "";
+            return `VM agent ready (${agent.status})${report}`;
+          }
           await this.sleep(this.o.verifyDelayMs ?? 20_000);
         }
         throw new RepairError(name, step, `VM agent not ready after the swap; \`rdp-guard rollback ${name}\` restores ${f.osDiskName}`);
