@@ -110,44 +110,36 @@ export class PolicyPackProcess {
   }
 
   async analyze(r: ResourceSpec): Promise<Diagnostic[]> {
-    const req = new pb.AnalyzeRequest();
-    req.setType(r.type);
-    req.setName(r.name);
-    req.setUrn(urnOf(r));
-    req.setProperties(structPb.Struct.fromJavaScript(r.props));
-    req.setOptions(new pb.AnalyzerResourceOptions());
+    const req = fill(new pb.AnalyzeRequest(), r);
     const res = await call<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(this.client.analyze.bind(this.client), req);
     return diagnostics(res);
   }
 
   async analyzeStack(resources: ResourceSpec[]): Promise<Diagnostic[]> {
     const req = new pb.AnalyzeStackRequest();
-    req.setResourcesList(resources.map((r) => {
-      const ar = new pb.AnalyzerResource();
-      ar.setType(r.type);
-      ar.setName(r.name);
-      ar.setUrn(urnOf(r));
-      ar.setProperties(structPb.Struct.fromJavaScript(r.props));
-      ar.setOptions(new pb.AnalyzerResourceOptions());
-      return ar;
-    }));
+    req.setResourcesList(resources.map((r) => fill(new pb.AnalyzerResource(), r)));
     const res = await call<analyzerPb.AnalyzeStackRequest, analyzerPb.AnalyzeResponse>(this.client.analyzeStack.bind(this.client), req);
     return diagnostics(res);
   }
 
   async remediate(r: ResourceSpec): Promise<{ policyName: string; properties: Record<string, unknown> | undefined }[]> {
-    const req = new pb.AnalyzeRequest();
-    req.setType(r.type);
-    req.setName(r.name);
-    req.setUrn(urnOf(r));
-    req.setProperties(structPb.Struct.fromJavaScript(r.props));
-    req.setOptions(new pb.AnalyzerResourceOptions());
+    const req = fill(new pb.AnalyzeRequest(), r);
     const res = await call<analyzerPb.AnalyzeRequest, analyzerPb.RemediateResponse>(this.client.remediate.bind(this.client), req);
     return res.getRemediationsList().map((m) => ({
       policyName: m.getPolicyname(),
       properties: m.getProperties()?.toJavaScript() as Record<string, unknown> | undefined,
     }));
   }
+}
+
+/** Type, name, URN, properties and (required by the host) options, on either request shape. */
+function fill<T extends analyzerPb.AnalyzeRequest | analyzerPb.AnalyzerResource>(msg: T, r: ResourceSpec): T {
+  msg.setType(r.type);
+  msg.setName(r.name);
+  msg.setUrn(urnOf(r));
+  msg.setProperties(structPb.Struct.fromJavaScript(r.props));
+  msg.setOptions(new pb.AnalyzerResourceOptions());
+  return msg;
 }
 
 function diagnostics(res: analyzerPb.AnalyzeResponse): Diagnostic[] {
