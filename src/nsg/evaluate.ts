@@ -82,7 +82,7 @@ export function evaluateNsg(nsg: NsgInput, opts: EngineOptions): NsgEvaluation {
 
   // A Deny whose fields are only unknown during preview might shadow later Allows: those exposures
   // are deferred to `pulumi up` rather than blocking a preview on a guess.
-  const pendingDenyPriorities = blocked
+  const pendingDenyPriorities = blocked.length === 0 ? [] : blocked
     .filter(({ parse }) => parse.access !== "allow" && parse.problems.every((p) => p.kind === "unknown"))
     .map(({ parse }) => parse.priority ?? -Infinity);
 
@@ -99,9 +99,9 @@ export function evaluateNsg(nsg: NsgInput, opts: EngineOptions): NsgEvaluation {
     else if (publicCount(perRule.reduce((acc, e) => addrUnion(acc, e.exposed), EMPTY)) > limit) exposures.push(...perRule);
   }
 
-  const tcpRules = new Set(exposures.filter((e) => e.protocol === "TCP").map((e) => e.rule));
   for (const e of exposures) {
-    if (e.protocol === "UDP" && tcpRules.has(e.rule)) continue; // the TCP finding already names the rule
+    // The TCP finding already names a rule that exposes both protocols.
+    if (e.protocol === "UDP" && exposures.some((t) => t.protocol === "TCP" && t.rule === e.rule)) continue;
     const deferred = pendingDenyPriorities.some((p) => p < e.rule.priority);
     findings.push(exposureFinding(ref, e, exposures, opts, deferred));
   }
@@ -209,7 +209,8 @@ function cells<T extends Bound>(base: IntervalSet<T>, splitters: readonly Interv
 function exposureFinding(ref: ResourceRef, e: RuleExposure, all: RuleExposure[], opts: EngineOptions, deferred: boolean): Finding {
   const check = e.protocol === "TCP" ? internetRdpTcp : internetRdpUdp;
   const count = publicCount(e.exposed);
-  const alsoUdp = e.protocol === "TCP" && all.some((x) => x.protocol === "UDP" && x.rule === e.rule);
+  let alsoUdp = false;
+  if (e.protocol === "TCP") for (const x of all) if (x.protocol === "UDP" && x.rule === e.rule) alsoUdp = true;
   const written = e.rule.sourceParts.map((s) => s.text);
   const has = (kind: string): boolean => e.rule.sourceParts.some((s) => s.kind === kind);
   const threshold = opts.maxPublicSourceAddresses;
@@ -226,24 +227,21 @@ function exposureFinding(ref: ResourceRef, e: RuleExposure, all: RuleExposure[],
     protocol: e.protocol, ports: e.ports, sources: formatAddresses(e.exposed), publicAddresses: publicCountText(e.exposed),
     sourceAsWritten: written, partiallyShadowedBy: e.shadowedBy,
   };
-  const base = {
-    resource: ref,
-    rule: { name: e.rule.input.name, priority: e.rule.priority, resourceId: e.rule.input.resourceId },
-    location: e.rule.input.location,
-    exposure,
-  };
+  const rule = { name: e.rule.input.name, priority: e.rule.priority, resourceId: e.rule.input.resourceId };
   if (deferred) {
     return {
-      ...base, checkId: unknownAtPreview.id, severity: unknownAtPreview.severity,
+      checkId: unknownAtPreview.id, severity: unknownAtPreview.severity, resource: ref, rule, location: e.rule.input.location, exposure,
       reason: `${why}; a higher-priority Deny depends on values unknown during preview`,
-      message: `NSG '${ref.name}' rule '${e.rule.input.name}' may expose RDP port ${ports}; decided at 'pulumi up' when the Deny's values are known`,
+      message: `NSG '${ref.name}' rule '${rule.name}' may expose RDP port ${ports}; decided at 'pulumi up' when the Deny's values are known`,
       fix: unknownAtPreview.help,
     };
   }
+  // A literal object (no spreads): this runs once per exposing rule on fleet-sized inputs.
   return {
-    ...base, checkId: check.id, severity: check.severity, reason: why + shadow,
-    message: `NSG '${ref.name}' rule '${e.rule.input.name}' (priority ${e.rule.priority}) exposes RDP port ${ports} over ${protocols} to the Internet: ${why}${shadow}`,
-    fix: `Restrict the source of rule '${e.rule.input.name}' to your admin IP (a /32) or trusted ranges, or remove it and use Azure Bastion or just-in-time VM access.`,
+    checkId: check.id, severity: check.severity, resource: ref, rule, location: e.rule.input.location, exposure,
+    reason: why + shadow,
+    message: `NSG '${ref.name}' rule '${rule.name}' (priority ${rule.priority}) exposes RDP port ${ports} over ${protocols} to the Internet: ${why}${shadow}`,
+    fix: `Restrict the source of rule '${rule.name}' to your admin IP (a /32) or trusted ranges, or remove it and use Azure Bastion or just-in-time VM access.`,
   };
 }
 
