@@ -110,7 +110,9 @@ export async function runScan(paths: string[], opts: ScanOptions, io: CliIo): Pr
   for (const { file, explicit } of files) {
     const doc = await readInput(file, opts.maxFileSize, io.stdin);
     const input = parseDocument(doc, { format: forced, armParameters });
-    if (input) parsed.push({ doc, input });
+    // Keep the text (for line numbers) but drop the parsed tree: the normalized input is all that
+    // is evaluated, and on a 100 MB export the tree is most of the memory.
+    if (input) parsed.push({ doc: { file: doc.file, text: doc.text, value: undefined }, input });
     else {
       skipped.push(doc.file);
       if (explicit) io.stderr(`rdp-guard: ${doc.file}: skipped, not a recognized format (use --input-format to force one)\n`);
