@@ -1,7 +1,7 @@
 import { Command, Option } from "commander";
-import { ConfigError, loadConfig } from "../config";
+import { loadConfig } from "../config";
 import { AuditDocument, auditFleet } from "../fleet/audit";
-import { readJsonFile } from "../formats/json-source";
+import { readConfigFile } from "./config-file";
 import { ScanReport, summarize } from "../report/model";
 import { renderSarif } from "../report/sarif";
 import { AzureCliOptions, addAzureOptions, fleetSource, selectionOf } from "./azure-options";
@@ -17,10 +17,7 @@ interface AuditCliOptions extends AzureCliOptions {
 }
 
 export async function configFromFile(file: string | undefined) {
-  if (!file) return loadConfig({}, "defaults");
-  const doc = await readJsonFile(file, 16 * 1024 * 1024);
-  if (typeof doc.value !== "object" || doc.value === null || Array.isArray(doc.value)) throw new ConfigError(`${file}: config must be a JSON object`);
-  return loadConfig(doc.value, file);
+  return file ? loadConfig(await readConfigFile(file), file) : loadConfig({}, "defaults");
 }
 
 export function renderAuditText(doc: AuditDocument): string {

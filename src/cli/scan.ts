@@ -1,5 +1,5 @@
 import { Command, Option } from "commander";
-import { ConfigError, GuardConfig, loadConfig } from "../config";
+import { GuardConfig, loadConfig } from "../config";
 import { ArmParameterValues, readParametersFile } from "../formats/arm";
 import { parseDocument } from "../formats/detect";
 import { InputError, JsonDocument, readJsonFile, resolveLocations } from "../formats/json-source";
@@ -11,6 +11,7 @@ import { renderJson } from "../report/json";
 import { renderSarif } from "../report/sarif";
 import { renderText } from "../report/text";
 import { scanInputs } from "../scan";
+import { readConfigFile } from "./config-file";
 import { collectFiles, readInput } from "./inputs";
 import { writeOutput } from "./output";
 import { packageVersion } from "./version";
@@ -80,9 +81,7 @@ async function buildConfig(opts: ScanOptions): Promise<GuardConfig> {
   let fromFile: Record<string, unknown> = {};
   let origin = "command line";
   if (opts.config) {
-    const doc = await readJsonFile(opts.config, 16 * 1024 * 1024);
-    if (typeof doc.value !== "object" || doc.value === null || Array.isArray(doc.value)) throw new ConfigError(`${opts.config}: config must be a JSON object`);
-    fromFile = doc.value as Record<string, unknown>;
+    fromFile = await readConfigFile(opts.config);
     origin = `${opts.config} (with command-line options)`;
   }
   const merged: Record<string, unknown> = { ...fromFile };

@@ -88,6 +88,16 @@ describe("rdp-guard scan: reports and exit codes", () => {
     expect(withParams.findings.some((f) => f.rule?.name === "rdp-from-param")).toBe(false);
   });
 
+  it("--config also takes the policy pack's config file (one file for both)", async () => {
+    const cfg = path.join(tmp, "pack-config.json");
+    writeFileSync(cfg, JSON.stringify({ "nsg-no-internet-rdp": { enforcementLevel: "mandatory", trustedSourcePrefixes: ["20.0.0.0/8"] }, "windows-vm-boot-diagnostics": { enforcementLevel: "disabled" } }));
+    expect((await runCli(["scan", example("pulumi-stack.json"), "--config", cfg])).code).toBe(0);
+    writeFileSync(cfg, JSON.stringify({ "nsg-no-internet-rdp": { rdpPorts: "3389" } }));
+    const bad = await runCli(["scan", example("pulumi-stack.json"), "--config", cfg]);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toMatch(/pack-config\.json.*rdpPorts: must be array/);
+  });
+
   it("reads standard input with '-'", async () => {
     const r = await runCli(["scan", "-", "--format", "json"], { stdin: readFileSync(example("az-nsg-list.json"), "utf8") });
     expect(r.code).toBe(1);

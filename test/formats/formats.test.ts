@@ -114,6 +114,29 @@ describe("Pulumi preview and stack export", () => {
   });
 });
 
+describe("classic @pulumi/azure stack export", () => {
+  it("reads NetworkSecurityGroup securityRules and a standalone NetworkSecurityRule", () => {
+    const urn = (t: string, n: string) => `urn:pulumi:dev::legacy::${t}::${n}`;
+    const exportDoc = { version: 3, deployment: { resources: [
+      { urn: urn("azure:network/networkSecurityGroup:NetworkSecurityGroup", "jump"), type: "azure:network/networkSecurityGroup:NetworkSecurityGroup",
+        inputs: { name: "jump-nsg", resourceGroupName: "rg-legacy", securityRules: [
+          { name: "deny-all-rdp", priority: 100, direction: "Inbound", access: "Deny", protocol: "Tcp", sourcePortRange: "*", sourceAddressPrefix: "Internet", destinationAddressPrefix: "*", destinationPortRange: "3389" },
+        ] } },
+      { urn: urn("azure:network/networkSecurityRule:NetworkSecurityRule", "open"), type: "azure:network/networkSecurityRule:NetworkSecurityRule",
+        inputs: { name: "open-rdp", networkSecurityGroupName: "jump-nsg", resourceGroupName: "rg-legacy", priority: 200, direction: "Inbound", access: "Allow", protocol: "*", sourcePortRange: "*", sourceAddressPrefix: "*", destinationAddressPrefix: "*", destinationPortRange: "3380-3390" } },
+      { urn: urn("azure:network/networkSecurityRule:NetworkSecurityRule", "udp"), type: "azure:network/networkSecurityRule:NetworkSecurityRule",
+        inputs: { name: "open-rdp-udp", networkSecurityGroupName: "other-nsg", resourceGroupName: "rg-legacy", priority: 300, direction: "Inbound", access: "Allow", protocol: "Udp", sourcePortRange: "*", sourceAddressPrefix: "Internet", destinationAddressPrefix: "*", destinationPortRange: "3389" } },
+    ] } };
+    const input = parseDocument(parseJsonText("classic.json", JSON.stringify(exportDoc)))!;
+    expect(input.format).toBe("pulumi-stack");
+    expect(input.nsgs.map((n) => `${n.name}:${n.rules.map((r) => r.name).join("+")}`).sort()).toEqual(["jump-nsg:deny-all-rdp+open-rdp", "other-nsg:open-rdp-udp"]);
+    const findings = scanInputs([input], DEFAULT_CONFIG).findings;
+    // The inline Deny shadows the standalone Allow's TCP and the Internet part; only its non-Internet
+    // share ('*' minus Internet = private space) remains, which is not exposure. UDP from '*' is exposed.
+    expect(summary(findings)).toEqual(["RDPG002:open-rdp", "RDPG002:open-rdp-udp"]);
+  });
+});
+
 describe("source positions", () => {
   it("resolves a finding's JSON path to the line of the rule object", () => {
     const d = doc(example("az-nsg-list.json"));
