@@ -131,7 +131,7 @@ export async function runScan(paths: string[], opts: ScanOptions, io: CliIo): Pr
 
   const content = opts.format === "json" ? renderJson(report)
     : opts.format === "sarif" ? renderSarif(report)
-    : renderText(report, { color: opts.color !== false && io.isTty && !opts.output });
+    : renderText(report, { color: opts.color !== false && io.isTty && !opts.output && !process.env.NO_COLOR });
   if (opts.output) await writeOutput(opts.output, content, paths);
   else io.stdout(content);
   return exitCode(located, opts.failOn);
