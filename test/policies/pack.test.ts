@@ -79,6 +79,12 @@ describe("nsg-no-internet-rdp (Analyze)", () => {
     expect(mixed.map((d) => d.enforcementLevel).sort()).toEqual(["advisory", "mandatory"]);
   });
 
+  it("a rule list that is entirely unknown during preview is advisory, not a pass and not a block", async () => {
+    const ds = byPolicy(await pack.analyze({ type: NATIVE_NSG, name: "computed", props: { resourceGroupName: "rg", securityRules: UNKNOWN } }), "nsg-no-internet-rdp");
+    expect(ds.map((d) => d.enforcementLevel)).toEqual(["advisory"]);
+    expect(ds[0]!.message).toMatch(/\[RDPG004\].*cannot be checked during preview/);
+  });
+
   it("uses configured RDP ports and trusted prefixes", async () => {
     const moved = nativeNsg([rdpRule({ destinationPortRange: "3390" })]);
     expect(byPolicy(await pack.analyze(moved), "nsg-no-internet-rdp")).toEqual([]);
