@@ -43,7 +43,7 @@ describe("sources", () => {
 });
 
 describe("ports and protocols", () => {
-  it.each([["3389"], ["*"], ["3000-4000"], ["3389-3389"], ["22,3389"], ["3388-3390, 23000"]])("port %j covers RDP", (port) => {
+  it.each([["3389"], ["*"], ["3000-4000"], ["3389-3389"], ["22,3389"], ["3388-3390, 23000"], ["3300 - 3400"], ["22 3389"]])("port %j covers RDP", (port) => {
     expect(ids(scan([rule({ destinationPortRange: port })]))).toEqual(["RDPG001:rdp"]);
   });
 
