@@ -17,7 +17,7 @@ export function isPulumiStackExport(v: unknown): boolean {
 
 const logicalName = (urn: string): string => urn.split("::").pop() ?? urn;
 
-function fromResources(doc: JsonDocument, format: FormatName, items: { r: PulumiResource }[]): ParsedInput {
+function fromResources(format: FormatName, items: { r: PulumiResource }[]): ParsedInput {
   const resources = items.map((i) => i.r);
   const nsgs: { nsg: NsgInput; key?: string }[] = [];
   const rules: { rule: RuleInput; nsgName: string; key?: string }[] = [];
@@ -44,7 +44,7 @@ export function parsePulumiPreview(doc: JsonDocument): ParsedInput {
     const props = isRecord(st.inputs) ? st.inputs : isRecord(st.outputs) ? st.outputs : {};
     items.push({ r: { type: String(st.type ?? ""), urn, name: logicalName(urn), props, location: { file: doc.file, jsonPath: ["steps", i] } } });
   });
-  return fromResources(doc, "pulumi-preview", items);
+  return fromResources("pulumi-preview", items);
 }
 
 export function parsePulumiStackExport(doc: JsonDocument): ParsedInput {
@@ -56,5 +56,5 @@ export function parsePulumiStackExport(doc: JsonDocument): ParsedInput {
     const props = isRecord(res.inputs) && Object.keys(res.inputs).length > 0 ? res.inputs : isRecord(res.outputs) ? res.outputs : {};
     items.push({ r: { type: res.type, urn: res.urn, name: logicalName(res.urn), props, location: { file: doc.file, jsonPath: ["deployment", "resources", i] } } });
   });
-  return fromResources(doc, "pulumi-stack", items);
+  return fromResources("pulumi-stack", items);
 }

@@ -51,9 +51,10 @@ describe("rdp-guard scan: reports and exit codes", () => {
     expect(validate(sarif), JSON.stringify(validate.errors)).toBe(true);
     const run = sarif.runs[0];
     expect(run.tool.driver.rules.map((x: { id: string }) => x.id)).toEqual(ALL_CHECKS.map((c) => c.id));
-    const jump = run.results.find((x: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }) => x.locations[0].physicalLocation.artifactLocation.uri === "examples/fleet/legacy-jumpbox.json" && true);
+    type SarifResult = { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] };
+    const jump = (run.results as SarifResult[]).find((x) => x.locations[0]?.physicalLocation.artifactLocation.uri === "examples/fleet/legacy-jumpbox.json" && x.ruleId === "RDPG001")!;
     expect(jump.ruleId).toBe("RDPG001");
-    expect(linesOf(example("legacy-jumpbox.json"), jump.locations[0].physicalLocation.region.startLine, 3)).toContain('"name": "RDP"');
+    expect(linesOf(example("legacy-jumpbox.json"), jump.locations[0]!.physicalLocation.region.startLine, 3)).toContain('"name": "RDP"');
   });
 
   it("SARIF marks exempted findings as suppressed", async () => {
