@@ -140,7 +140,10 @@ export async function runScan(paths: string[], opts: ScanOptions, io: CliIo): Pr
 function locate(findings: Finding[], docs: readonly JsonDocument[]): Finding[] {
   const byFile = new Map<string, SourceLocation[]>();
   for (const f of findings) {
-    if (f.location?.file && f.location.jsonPath) byFile.set(f.location.file, [...(byFile.get(f.location.file) ?? []), f.location]);
+    if (!f.location?.file || !f.location.jsonPath) continue;
+    let list = byFile.get(f.location.file);
+    if (!list) byFile.set(f.location.file, (list = []));
+    list.push(f.location);
   }
   const resolved = new Map<SourceLocation, SourceLocation>();
   for (const doc of docs) {
