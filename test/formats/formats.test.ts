@@ -91,6 +91,13 @@ describe("az CLI export", () => {
     expect(input.nsgs).toHaveLength(2);
     expect(summary(findings)).toEqual(["RDPG001:RDP"]);
   });
+  it("az network nsg show: prefix lists summed against the threshold, 0.0.0.0/0 found, defaults applied once", () => {
+    const { input, findings } = scanFile(fixture("az-nsg-show.json"));
+    expect(input.nsgs[0]!.rules.filter((r) => r.isDefault)).toHaveLength(3);
+    // Two /24s (512 public addresses) exceed 256 on their own; the /0 rule is reported too.
+    expect(summary(findings)).toEqual(["RDPG001:allow-rdp-anywhere-legacy", "RDPG001:allow-rdp-partners"]);
+  });
+
   it("accepts a single `az network nsg show` object", () => {
     const list = doc(example("az-nsg-list.json")).value as unknown[];
     const one = parseDocument(parseJsonText("show.json", JSON.stringify(list[0])))!;
@@ -106,6 +113,13 @@ describe("Pulumi preview and stack export", () => {
       // the classic WindowsVirtualMachine has no boot_diagnostics block (= disabled) and no hardening
       "RDPG010:-:note", "RDPG011:-:note",
     ].sort());
+  });
+
+  it("stack export: a Bastion-style NSG is clean; the hardened VM with boot diagnostics has no hints", () => {
+    const { input, findings } = scanFile(fixture("stack-export-azure-native.json"));
+    expect(input.nsgs.map((n) => n.name)).toEqual(["bastion-nsg"]);
+    expect(input.vms).toEqual([expect.objectContaining({ name: "app-vm", bootDiagnostics: true, hardened: true })]);
+    expect(findings).toEqual([]);
   });
 
   it("stack export: a UDP Deny in another resource hides only UDP; the VM hints appear", () => {
