@@ -208,8 +208,9 @@ export function todayUtc(now: Date = new Date()): string {
  * Marks findings hidden by a live exemption as suppressed and reports each expired exemption that
  * still matches a finding. Nothing is dropped: reporters decide how to show suppressed findings.
  */
-export function applyExemptions(findings: readonly Finding[], exemptions: readonly Exemption[], today = todayUtc()): Finding[] {
+export function applyExemptions(findings: readonly Finding[], exemptions: readonly Exemption[], todayArg?: string): Finding[] {
   if (exemptions.length === 0) return [...findings];
+  const today = todayArg ?? todayUtc();
   const compiled = exemptions.map((e) => ({ e, re: globToRegExp(e.resource) }));
   const expiredReported = new Set<string>();
   const out: Finding[] = [];

@@ -1,4 +1,4 @@
-import { GuardConfig, applyExemptions, engineOptions, todayUtc } from "./config";
+import { GuardConfig, applyExemptions, engineOptions } from "./config";
 import { NsgEvaluation, evaluateNsg } from "./nsg/evaluate";
 import { Finding } from "./nsg/findings";
 import { NsgInput } from "./nsg/rules";
@@ -10,7 +10,7 @@ export interface ScanResult {
 }
 
 /** The one entry point every door uses: evaluate NSGs under a config, then apply exemptions. */
-export function scanNsgs(nsgs: readonly NsgInput[], config: GuardConfig, today = todayUtc()): ScanResult {
+export function scanNsgs(nsgs: readonly NsgInput[], config: GuardConfig, today?: string): ScanResult {
   const opts = engineOptions(config);
   const evaluations = nsgs.map((n) => evaluateNsg(n, opts));
   const raw = evaluations.flatMap((e) => e.findings);

@@ -1,4 +1,4 @@
-import { GuardConfig, applyExemptions, engineOptions, todayUtc } from "./config";
+import { GuardConfig, applyExemptions, engineOptions } from "./config";
 import { evaluateNsg } from "./nsg/evaluate";
 import { Finding } from "./nsg/findings";
 import { ParsedInput } from "./formats/types";
@@ -10,7 +10,7 @@ export interface InputScan {
 }
 
 /** Evaluates every NSG and VM of normalized inputs under one config, then applies exemptions. */
-export function scanInputs(inputs: readonly ParsedInput[], config: GuardConfig, today = todayUtc()): InputScan {
+export function scanInputs(inputs: readonly ParsedInput[], config: GuardConfig, today?: string): InputScan {
   const opts = engineOptions(config);
   const findings: Finding[] = [];
   let rulesEvaluated = 0;
