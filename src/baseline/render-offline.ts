@@ -66,7 +66,7 @@ try {
       $file = Join-Path $Backup ("baseline-$cs.reg")
       $text = $Reg.Replace('\ControlSet001\', '\' + $cs + '\').Replace('\ControlSet001]', '\' + $cs + ']')
       Set-Content -LiteralPath $file -Value $text -Encoding Unicode
-      & reg.exe import $file 2>&1 | Out-Null
+      & reg.exe import $file | Out-Null
       if ($LASTEXITCODE -ne 0) { throw "reg import into $cs failed" }
       Add-Result ("registry:" + $cs) 'changed' "imported $file"
     }
@@ -75,7 +75,7 @@ try {
     [gc]::WaitForPendingFinalizers()
     $unloaded = $false
     foreach ($i in 1..5) {
-      & reg.exe unload $Hive 2>&1 | Out-Null
+      & reg.exe unload $Hive | Out-Null
       if ($LASTEXITCODE -eq 0) { $unloaded = $true; break }
       Start-Sleep -Seconds 2
     }

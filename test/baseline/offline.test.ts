@@ -78,6 +78,12 @@ describe("offline rescue script", () => {
     expect(encodeHardeningCommand(script).length).toBeLessThanOrEqual(CMD_LINE_LIMIT);
   });
 
+  it("never redirects a native command's stderr (terminating under 'Stop' in PowerShell 5.1)", () => {
+    const lines = renderOfflineScript({}).split("\n").filter((l) => /&\s+\S+\.exe\b/.test(l));
+    expect(lines.length).toBeGreaterThan(5);
+    expect(lines.filter((l) => /\d?>&?\d?/.test(l.replace(/\|.*$/, "")) && />/.test(l.replace(/\|.*$/, "")))).toEqual([]);
+  });
+
   it("embeds exactly the .reg text proven on the hive above", () => {
     const script = renderOfflineScript({});
     expect(script).toContain(`$Reg = @'\n${renderOfflineReg({}, ["ControlSet001"])}\n'@`);

@@ -122,6 +122,14 @@ describe("renderHardeningScript", () => {
     expect(await unguardedMutations(script)).toEqual([expect.stringContaining("Restart-Service -Name SessionEnv")]);
   });
 
+  it("never redirects a native command's stderr (PowerShell 5.1 turns it into a terminating error under 'Stop')", () => {
+    fc.assert(fc.property(optionsArb, renderArb, (o, r) => {
+      const script = renderHardeningScript(o, r);
+      expect(script).toContain("$ErrorActionPreference = 'Stop'");
+      expect(script.split("\n").filter((l) => /&\s+\S+\.exe\b.*\d?>/.test(l) && !/\|\s*Out-File/.test(l))).toEqual([]);
+    }), { numRuns: 20 });
+  });
+
   it("reboots only with allowReboot, and writes the report and a one-line summary", () => {
     expect(renderHardeningScript({}, { mode: "enforce" })).toContain("$AllowReboot = $false");
     expect(renderHardeningScript({}, { mode: "enforce", allowReboot: true })).toContain("$AllowReboot = $true");
