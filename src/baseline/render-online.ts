@@ -184,7 +184,8 @@ try {
     }
     $unreadable = @(Get-ChildItem -LiteralPath $mk -Force -ErrorAction SilentlyContinue | Where-Object { -not (Get-Acl -LiteralPath $_.FullName -ErrorAction SilentlyContinue) }).Count
     if ($unreadable -gt 0) { $missing = $need; $takeOwnership = $true }
-  } catch [System.UnauthorizedAccessException] {
+  } catch {
+    # Get-Acl itself failed (typically access denied): take ownership first.
     $missing = $need
     $takeOwnership = $true
   }
