@@ -52,21 +52,23 @@ export function selectionOf(o: AzureCliOptions): Selection {
  * set, otherwise @azure/identity's DefaultAzureCredential (environment, workload and managed
  * identity, Azure CLI, ...).
  */
-async function credential(env: NodeJS.ProcessEnv): Promise<TokenCredential> {
+export async function azureCredential(env: NodeJS.ProcessEnv): Promise<TokenCredential> {
   if (env.AZURE_ACCESS_TOKEN) return staticTokenCredential(env.AZURE_ACCESS_TOKEN);
   const { DefaultAzureCredential } = await import("@azure/identity");
   return new DefaultAzureCredential();
 }
 
-export async function fleetSource(o: AzureCliOptions, env: NodeJS.ProcessEnv = process.env): Promise<SdkFleetSource> {
-  let ca: string | undefined;
-  if (o.caFile) {
-    try {
-      ca = await fs.readFile(o.caFile, "utf8");
-    } catch (e) {
-      throw new InputError(`${o.caFile}: cannot read CA file: ${(e as Error).message}`);
-    }
-  }
+/** `--arm-endpoint` and `--ca-file`, checked and read: the same for every command that calls Azure. */
+export async function connection(o: { armEndpoint?: string; caFile?: string }): Promise<{ endpoint?: string; ca?: string }> {
   if (o.armEndpoint && !/^https:\/\//i.test(o.armEndpoint)) throw new InputError(`--arm-endpoint: '${o.armEndpoint}' must be an https:// URL`);
-  return new SdkFleetSource({ credential: await credential(env), endpoint: o.armEndpoint, ca });
+  if (!o.caFile) return { endpoint: o.armEndpoint };
+  try {
+    return { endpoint: o.armEndpoint, ca: await fs.readFile(o.caFile, "utf8") };
+  } catch (e) {
+    throw new InputError(`${o.caFile}: cannot read CA file: ${(e as Error).message}`);
+  }
+}
+
+export async function fleetSource(o: { armEndpoint?: string; caFile?: string }, env: NodeJS.ProcessEnv = process.env): Promise<SdkFleetSource> {
+  return new SdkFleetSource({ credential: await azureCredential(env), ...(await connection(o)) });
 }

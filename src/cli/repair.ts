@@ -1,14 +1,12 @@
 import { Command } from "commander";
-import { promises as fs } from "node:fs";
 import { lower } from "../azure/model";
 import { lockQuery, typeQuery, Selection } from "../azure/queries";
-import { staticTokenCredential } from "../azure/sdk-source";
 import { loadPlan } from "../fleet/documents";
 import { SdkRepairCloud } from "../fleet/repair/cloud";
 import { REPAIR_STEPS, loadJournal } from "../fleet/repair/journal";
 import { RepairWorkflow, initJournal, rollbackVm } from "../fleet/repair/workflow";
 import { InputError } from "../formats/json-source";
-import { fleetSource } from "./azure-options";
+import { azureCredential, connection, fleetSource } from "./azure-options";
 import { CliIo } from "./scan";
 
 interface RepairCliOptions {
@@ -22,19 +20,8 @@ interface RepairCliOptions {
   maxAgeHours: number;
 }
 
-async function readCa(file: string | undefined): Promise<string | undefined> {
-  if (!file) return undefined;
-  try {
-    return await fs.readFile(file, "utf8");
-  } catch (e) {
-    throw new InputError(`${file}: cannot read CA file: ${(e as Error).message}`);
-  }
-}
-
-async function cloudFor(o: { armEndpoint?: string; caFile?: string }, env: NodeJS.ProcessEnv) {
-  const ca = await readCa(o.caFile);
-  const credential = env.AZURE_ACCESS_TOKEN ? staticTokenCredential(env.AZURE_ACCESS_TOKEN) : new (await import("@azure/identity")).DefaultAzureCredential();
-  return new SdkRepairCloud(credential, { endpoint: o.armEndpoint, ca });
+async function cloudFor(o: { armEndpoint?: string; caFile?: string }, env: NodeJS.ProcessEnv): Promise<SdkRepairCloud> {
+  return new SdkRepairCloud(await azureCredential(env), await connection(o));
 }
 
 export function repairCommand(io: CliIo, setExit: (code: number) => void, env: NodeJS.ProcessEnv = process.env): Command {
@@ -68,9 +55,8 @@ export function repairCommand(io: CliIo, setExit: (code: number) => void, env: N
         return;
       }
       if (!o.yes) throw new InputError("repair deallocates VMs and swaps their OS disks: pass --yes to go ahead (or --dry-run to see the steps)");
-      if (o.armEndpoint && !/^https:\/\//i.test(o.armEndpoint)) throw new InputError(`--arm-endpoint: '${o.armEndpoint}' must be an https:// URL`);
       const cloud = await cloudFor(o, env);
-      const source = await fleetSource({ subscription: [], managementGroup: [], resourceGroup: [], tag: [], armEndpoint: o.armEndpoint, caFile: o.caFile, extensionName: "", concurrency: 1 }, env);
+      const source = await fleetSource(o, env);
       const sel: Selection = { subscriptions: [...new Set(targets.map((t) => t.subscriptionId))], managementGroups: [], resourceGroups: [], tags: [] };
       let nics: Awaited<ReturnType<typeof source.query>> | undefined;
       let locks: Awaited<ReturnType<typeof source.query>> | undefined;

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { GuardConfig, engineOptions } from "../config";
 import { evaluateNsg } from "../nsg/evaluate";
 import { RuleInput } from "../nsg/rules";
-import { AuditDocument, VmAudit } from "./audit";
+import { AuditDocument } from "./audit";
 
 export type VmAction = "online-rerun" | "nsg-fix" | "offline-repair";
 
@@ -169,4 +169,3 @@ export function buildPlan(audit: AuditDocument, opts: PlanOptions = {}): Remedia
   return { version: 1, kind: "rdp-guard-plan", id, createdAt: now.toISOString(), auditGeneratedAt: audit.generatedAt, config: audit.config, vms, nsgFixes: [...fixes.values()] };
 }
 
-export type { VmAudit };

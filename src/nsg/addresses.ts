@@ -262,10 +262,6 @@ export function publicCount(a: AddressSet): bigint {
   return countPublic(a.v4, a.v6);
 }
 
-export function publicPart(a: AddressSet): AddressSet {
-  return { v4: intersect(a.v4, PUBLIC.v4), v6: intersect(a.v6, PUBLIC.v6), atoms: NO_ATOMS };
-}
-
 const formatDefault = memoByIdentity((v4, v6) => formatIntervals(v4, v6, 6));
 
 /** Renders the IP part of a set as CIDR blocks: the first `limit`, then "... and more". */

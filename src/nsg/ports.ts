@@ -1,9 +1,7 @@
-import { Interval, IntervalSet, normalize } from "./intervals";
+import { IntervalSet, normalize } from "./intervals";
 
 /** TCP/UDP destination ports as half-open intervals over 0..65536. */
 export type PortSet = IntervalSet<number>;
-
-export const ALL_PORTS: PortSet = [[0, 65536]];
 
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -56,23 +54,5 @@ function parsePortSpecUncached(raw: string): ParseResult<PortSet> {
   return { ok: true, value: normalize(out) };
 }
 
-/** Parses several port expressions (`destinationPortRanges`) into one set. */
-export function parsePortSpecs(raws: readonly string[]): ParseResult<PortSet> {
-  const out: Interval<number>[] = [];
-  for (const raw of raws) {
-    const r = parsePortSpec(raw);
-    if (!r.ok) return r;
-    out.push(...r.value);
-  }
-  return { ok: true, value: normalize(out) };
-}
 
-export function portSetOf(ports: readonly number[]): PortSet {
-  return normalize(ports.map((p) => [p, p + 1] as [number, number]));
-}
 
-/** Formats a port set the way Azure writes it: `3389`, `3000-4000`, `*`. */
-export function formatPorts(set: PortSet): string {
-  if (set.length === 1 && set[0]![0] === 0 && set[0]![1] === 65536) return "*";
-  return set.map(([lo, hi]) => (hi - lo === 1 ? `${lo}` : `${lo}-${hi - 1}`)).join(",");
-}
