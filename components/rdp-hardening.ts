@@ -2,10 +2,19 @@ import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/azure-native/compute";
 import { encodeHardeningCommand } from "../src/baseline/encode";
 import { HardeningOptions, ResolvedOptions, resolveOptions } from "../src/baseline/options";
-import { HardeningMode, renderHardeningScript, scriptSha256 } from "../src/baseline/render-online";
+import { DEFAULT_HARDENING } from "../src/baseline/options";
+import { renderHardeningScript, scriptSha256 } from "../src/baseline/render-online";
 import { packageVersion } from "../src/cli/version";
+import { HardeningMode, SecurityLayer } from "./enums";
 
-/** Arguments of {@link RdpHardening}. Baseline options default to the secure values in `HardeningOptions`. */
+export { HardeningMode, SecurityLayer } from "./enums";
+
+/**
+ * Arguments of {@link RdpHardening}. Baseline options default to the secure values in `HardeningOptions`.
+ * The types are shaped for Pulumi's schema inference (other languages): baseline options and the run
+ * options are plain values (the script is rendered from them when the component is created), the
+ * Azure identifiers are inputs.
+ */
 export interface RdpHardeningArgs extends HardeningOptions {
   /** Resource group of the VM. */
   readonly resourceGroupName: pulumi.Input<string>;
@@ -13,6 +22,8 @@ export interface RdpHardeningArgs extends HardeningOptions {
   readonly vmName: pulumi.Input<string>;
   /** Azure region of the VM; the extension lives beside it. */
   readonly location?: pulumi.Input<string>;
+  /** `SecurityLayer`: "negotiate" (1, the runbook's value, default) or "tls" (2, CIS/STIG). */
+  readonly securityLayer?: SecurityLayer;
   /** "enforce" (default) changes what drifted; "audit" only reports. */
   readonly mode?: HardeningMode;
   /** Schedule a reboot when a change needs one (default false). */
@@ -27,10 +38,41 @@ export interface RdpHardeningArgs extends HardeningOptions {
   readonly extensionName?: string;
 }
 
-/** The effective baseline plus how it runs, exported as the component's `settings` output. */
+/**
+ * The effective baseline plus how it runs, exported as the component's `settings` output. Every field
+ * is declared here, not only inherited: schema inference cannot see through `Required<...>` and would
+ * type inherited fields as Any.
+ */
 export interface RdpHardeningSettings extends ResolvedOptions {
+  /** TLS 1.0 and 1.1 enabled as well. */
+  readonly legacyTls: boolean;
+  /** The RDP-Tcp `SecurityLayer`. */
+  readonly securityLayer: SecurityLayer;
+  /** Renewal threshold of the RDP certificate, in days. */
+  readonly certMinValidDays: number;
+  /** The port RDP listens on. */
+  readonly rdpPort: number;
+  /** A service holding the RDP port is stopped. */
+  readonly stopConflictingService: boolean;
+  /** Serial Console / EMS enabled. */
+  readonly serialConsole: boolean;
+  /** Complete memory dumps and NMI crash dumps configured. */
+  readonly crashDump: boolean;
+  /** MachineKeys ACLs reset when they lack the runbook's grants. */
+  readonly machineKeysAcl: boolean;
+  /** The self-signed RDP certificate renewed when missing, expiring or broken. */
+  readonly renewCertificate: boolean;
+  /** The Group Policy client disabled temporarily. */
+  readonly disableGroupPolicyTemporarily: boolean;
+  /** "enforce" or "audit". */
   readonly mode: HardeningMode;
+  /** A reboot is scheduled when a change needs one. */
   readonly allowReboot: boolean;
+}
+
+/** The baseline fields of the args (the args also carry Azure identifiers and run options). */
+function baselineOf(args: RdpHardeningArgs): HardeningOptions {
+  return Object.fromEntries(Object.keys(DEFAULT_HARDENING).map((k) => [k, (args as unknown as Record<string, unknown>)[k]]));
 }
 
 /**
@@ -46,18 +88,23 @@ export class RdpHardening extends pulumi.ComponentResource {
   public readonly scriptSha256: pulumi.Output<string>;
   /** The effective baseline. */
   public readonly settings: pulumi.Output<RdpHardeningSettings>;
-  /** The extension resource itself. */
-  public readonly extension: compute.VirtualMachineExtension;
+  // Kept off the instance's fields: schema inference would publish a field as an output that is a
+  // reference to azure-native's schema, pinning every generated SDK to one azure-native version.
+  private static readonly extensions = new WeakMap<RdpHardening, compute.VirtualMachineExtension>();
+  /** The extension resource itself (TypeScript only; other languages get `extensionName`). */
+  public get extension(): compute.VirtualMachineExtension {
+    return RdpHardening.extensions.get(this)!;
+  }
 
   constructor(name: string, args: RdpHardeningArgs, opts?: pulumi.ComponentResourceOptions) {
     super("azure-rdp-guard:index:RdpHardening", name, {}, opts);
-    const baseline = resolveOptions(args);
+    const baseline = resolveOptions(baselineOf(args));
     const mode = args.mode ?? "enforce";
     const allowReboot = args.allowReboot ?? false;
     const script = renderHardeningScript(baseline, { mode, allowReboot, version: packageVersion() });
     const extensionName = args.extensionName ?? "azure-rdp-guard";
 
-    this.extension = new compute.VirtualMachineExtension(`${name}-cse`, {
+    const extension = new compute.VirtualMachineExtension(`${name}-cse`, {
       resourceGroupName: args.resourceGroupName,
       vmName: args.vmName,
       vmExtensionName: extensionName,
@@ -71,6 +118,7 @@ export class RdpHardening extends pulumi.ComponentResource {
       // shown by the API; the secret keeps it out of Pulumi state and logs too.
       protectedSettings: pulumi.secret({ commandToExecute: encodeHardeningCommand(script) }),
     }, { parent: this, additionalSecretOutputs: ["protectedSettings"] });
+    RdpHardening.extensions.set(this, extension);
 
     this.extensionName = pulumi.output(extensionName);
     this.scriptSha256 = pulumi.output(scriptSha256(script));
