@@ -1,0 +1,193 @@
+import { existsSync, readFileSync } from "node:fs";
+import * as path from "node:path";
+import Ajv2020 from "ajv/dist/2020";
+import addFormats from "ajv-formats";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { decodeHardeningCommand } from "../../src/baseline/encode";
+import { DEFAULT_HARDENING } from "../../src/baseline/options";
+import { scriptSha256 } from "../../src/baseline/render-online";
+import { FakeEngine } from "../harness/fake-monitor";
+import { ProviderProcess, providerMessages, structPb } from "../harness/provider-host";
+
+/*
+ * The component package as the Pulumi engine uses it, without the Pulumi CLI: the provider process is
+ * started the way the nodejs language host starts a source-based plugin, and spoken to over the real
+ * ResourceProvider gRPC protocol. Construct runs against a fake engine (test/harness/fake-monitor.ts).
+ */
+const ROOT = path.resolve(__dirname, "../..");
+const PLUGIN_DIR = path.join(ROOT, "components/provider");
+const TOKEN = "azure-rdp-guard:index:RdpHardening";
+
+/**
+ * Pulumi's package metaschema, pkg/codegen/schema/pulumi.json of pulumi/pulumi (last changed in commit
+ * bd47908e0d1dc907596f419a001dcbd0f76a4425, identical at 1b5949891b3cefcb9974752b24a5ecef0acc86c8).
+ * Third-party data files live in the steering repository's shared/ (beside this checkout), not in the
+ * project; PULUMI_PACKAGE_METASCHEMA points elsewhere.
+ */
+const METASCHEMA = process.env.PULUMI_PACKAGE_METASCHEMA
+  ?? path.resolve(ROOT, "../shared/fixtures/pulumi-package-metaschema.json");
+
+const SECRET_KEY = "4dabf18193072939515e22adb298388d";
+const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
+const OUTPUT_SIG = "d0e6a833031e9bbcd3f4e8bde6ca49a4";
+/** Unwraps Pulumi's wire forms of secrets and output values; says whether the value was secret. */
+function unwrap(v: unknown): { secret: boolean; value: unknown } {
+  if (typeof v === "object" && v !== null) {
+    const o = v as Record<string, unknown>;
+    if (o[SECRET_KEY] === SECRET_SIG) return { secret: true, value: unwrap(o.value).value };
+    if (o[SECRET_KEY] === OUTPUT_SIG) {
+      const inner = unwrap(o.value);
+      return { secret: o.secret === true || inner.secret, value: inner.value };
+    }
+  }
+  return { secret: false, value: v };
+}
+
+type Json = Record<string, unknown>;
+let provider: ProviderProcess;
+let engine: FakeEngine;
+let schema: Json;
+let schemaMs = 0;
+
+beforeAll(async () => {
+  engine = await FakeEngine.start();
+  provider = await ProviderProcess.start({ pluginDir: PLUGIN_DIR, engineAddress: engine.address });
+  const t0 = performance.now();
+  schema = await provider.getSchema();
+  schemaMs = performance.now() - t0;
+  console.log(`component provider: start ${provider.startMs.toFixed(0)} ms, first GetSchema ${schemaMs.toFixed(0)} ms`);
+});
+
+afterAll(async () => {
+  await provider?.stop();
+  await engine?.stop();
+});
+
+const resource = (): Json => (schema.resources as Record<string, Json>)[TOKEN]!;
+
+describe("component package: GetSchema over gRPC", () => {
+  it.skipIf(!existsSync(METASCHEMA))("is a valid Pulumi package schema (Pulumi's published metaschema)", () => {
+    const ajv = new Ajv2020({ strict: false, allErrors: true });
+    addFormats(ajv);
+    const validate = ajv.compile(JSON.parse(readFileSync(METASCHEMA, "utf8")) as Json);
+    const ok = validate(schema);
+    expect(validate.errors ?? [], JSON.stringify(validate.errors, null, 1)).toEqual([]);
+    expect(ok).toBe(true);
+    // The metaschema rejects what it does not know: a broken schema really fails here.
+    expect(validate({ ...schema, name: "1-not-a-name" })).toBe(false);
+  });
+
+  it("names the package after the repository and versions it with package.json", () => {
+    const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as { version: string };
+    expect(schema.name).toBe("azure-rdp-guard");
+    expect(schema.version).toBe(pkg.version);
+    expect(Object.keys(schema.resources as Json)).toEqual([TOKEN]);
+    expect(resource().isComponent).toBe(true);
+    // No resource references: generated SDKs do not depend on one pinned azure-native version.
+    expect(schema.dependencies ?? []).toEqual([]);
+  });
+
+  it("types every baseline option, mode, allowReboot, runId and extensionName as inputs", () => {
+    const inputs = resource().inputProperties as Record<string, Json>;
+    for (const k of Object.keys(DEFAULT_HARDENING)) expect(inputs, k).toHaveProperty(k);
+    const typeOf = (k: string): unknown => inputs[k]!.type ?? inputs[k]!.$ref;
+    for (const [k, v] of Object.entries(DEFAULT_HARDENING)) {
+      if (typeof v === "boolean") expect(typeOf(k), k).toBe("boolean");
+      if (typeof v === "number") expect(typeOf(k), k).toBe("number");
+    }
+    expect(typeOf("securityLayer")).toBe("#/types/azure-rdp-guard:index:SecurityLayer");
+    expect(typeOf("mode")).toBe("#/types/azure-rdp-guard:index:HardeningMode");
+    expect(typeOf("allowReboot")).toBe("boolean");
+    expect(typeOf("runId")).toBe("string");
+    expect(typeOf("extensionName")).toBe("string");
+    expect(resource().requiredInputs).toEqual(["resourceGroupName", "vmName"]);
+    // The script is rendered when the component is created: its options must be known then (plain);
+    // the Azure identifiers and runId may be outputs of other resources.
+    for (const k of [...Object.keys(DEFAULT_HARDENING), "mode", "allowReboot", "extensionName"]) {
+      expect(inputs[k]!.plain, k).toBe(true);
+    }
+    for (const k of ["resourceGroupName", "vmName", "location", "runId"]) expect(inputs[k]!.plain, k).toBeUndefined();
+    expect(JSON.stringify(schema)).not.toContain("pulumi.json#/Any");
+  });
+
+  it("turns the string unions into schema enums", () => {
+    const types = schema.types as Record<string, { type: string; enum: { name: string; value: string }[] }>;
+    expect(types["azure-rdp-guard:index:SecurityLayer"]).toMatchObject({
+      type: "string", enum: [{ name: "Negotiate", value: "negotiate" }, { name: "Tls", value: "tls" }],
+    });
+    expect(types["azure-rdp-guard:index:HardeningMode"]).toMatchObject({
+      type: "string", enum: [{ name: "Enforce", value: "enforce" }, { name: "Audit", value: "audit" }],
+    });
+  });
+
+  it("outputs extensionName, scriptSha256 and settings, and nothing that carries the command", () => {
+    const props = resource().properties as Record<string, Json>;
+    expect(Object.keys(props).sort()).toEqual(["extensionName", "scriptSha256", "settings"]);
+    expect(props.extensionName!.type).toBe("string");
+    expect(props.scriptSha256!.type).toBe("string");
+    expect(props.settings!.$ref).toBe("#/types/azure-rdp-guard:index:RdpHardeningSettings");
+    const settings = (schema.types as Record<string, { properties: Json; required: string[] }>)[
+      "azure-rdp-guard:index:RdpHardeningSettings"]!;
+    expect(Object.keys(settings.properties).sort()).toEqual([...Object.keys(DEFAULT_HARDENING), "allowReboot", "mode"].sort());
+    expect(settings.required).toEqual(Object.keys(settings.properties).sort());
+    // The command is never a component input or output: no property of the schema can carry it.
+    const names = [resource().inputProperties, resource().properties, settings.properties].flatMap((p) => Object.keys(p as Json));
+    expect(names.filter((n) => /command|script$|protected/i.test(n))).toEqual([]);
+  });
+});
+
+describe("component package: Construct against a fake engine", () => {
+  it("registers the component and exactly one VirtualMachineExtension with the command only in protectedSettings", async () => {
+    const inputs = {
+      resourceGroupName: "rg-web", vmName: "web-vm1", location: "westeurope", mode: "audit", rdpPort: 3390,
+      runId: "2026-11-26",
+    };
+    const req = new providerMessages.ConstructRequest()
+      .setProject(engine.project).setStack(engine.stack).setOrganization("organization").setDryrun(true).setParallel(4)
+      .setMonitorendpoint(engine.address).setType(TOKEN).setName("web1").setParent(engine.stackUrn)
+      .setInputs(structPb.Struct.fromJavaScript(inputs)).setAcceptsOutputValues(true);
+    const res = await provider.construct(req);
+
+    const component = engine.registered.filter((r) => r.type === TOKEN);
+    expect(component).toHaveLength(1);
+    expect(component[0]!).toMatchObject({ name: "web1", parent: engine.stackUrn, custom: false, urn: res.getUrn() });
+
+    const children = engine.registered.filter((r) => r.parent === res.getUrn());
+    expect(children).toHaveLength(1);
+    const ext = children[0]!;
+    expect(ext).toMatchObject({ type: "azure-native:compute:VirtualMachineExtension", name: "web1-cse", custom: true });
+    expect(ext.object).toMatchObject({
+      resourceGroupName: "rg-web", vmName: "web-vm1", vmExtensionName: "azure-rdp-guard", location: "westeurope",
+      publisher: "Microsoft.Compute", type: "CustomScriptExtension", forceUpdateTag: "2026-11-26",
+    });
+    expect(ext.object.settings).toBeUndefined();
+    expect(ext.additionalSecretOutputs).toContain("protectedSettings");
+    const protectedSettings = unwrap(ext.object.protectedSettings);
+    expect(protectedSettings.secret).toBe(true);
+    const command = (protectedSettings.value as { commandToExecute: string }).commandToExecute;
+    const script = decodeHardeningCommand(command);
+    expect(script).toContain("$Mode = 'audit'");
+    expect(script).toContain("$RdpPort = 3390");
+    // Outside protectedSettings the command appears nowhere that the engine sees.
+    const { protectedSettings: _omit, ...rest } = ext.object;
+    expect(JSON.stringify(rest)).not.toContain(command.slice(0, 40));
+
+    const state = res.getState()!.toJavaScript() as Json;
+    expect(unwrap(state.extensionName).value).toBe("azure-rdp-guard");
+    expect(unwrap(state.scriptSha256).value).toBe(scriptSha256(script));
+    expect(unwrap(state.settings).value).toEqual({ ...DEFAULT_HARDENING, rdpPort: 3390, mode: "audit", allowReboot: false });
+    expect(JSON.stringify(state)).not.toContain(command.slice(0, 40));
+    expect(engine.outputs.get(res.getUrn())).toBeDefined();
+    expect(engine.unimplemented).toEqual([]);
+  });
+
+  it("fails Construct with the field named when an option is invalid, and registers no extension", async () => {
+    const before = engine.registered.length;
+    const req = new providerMessages.ConstructRequest()
+      .setProject(engine.project).setStack(engine.stack).setDryrun(true).setMonitorendpoint(engine.address)
+      .setType(TOKEN).setName("bad").setParent(engine.stackUrn)
+      .setInputs(structPb.Struct.fromJavaScript({ resourceGroupName: "rg", vmName: "vm", rdpPort: 0 }));
+    await expect(provider.construct(req)).rejects.toThrow(/rdpPort: 0 is not a port/);
+    expect(engine.registered.slice(before).filter((r) => r.custom)).toEqual([]);
+  });
+});
