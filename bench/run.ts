@@ -8,6 +8,7 @@ import { NsgInput } from "../src/nsg/rules";
 import { PolicyPackProcess } from "../test/harness/analyzer";
 import { genAzExport, genRule, rng } from "./fleet-gen";
 import { auditBenchmark, extraBenchmarks } from "./extra";
+import { componentProviderBenchmark } from "./component-provider";
 
 /*
  * `npm run bench`: prints throughput and ratios. Goals (issue #2, #3) are printed beside each
@@ -134,6 +135,7 @@ async function main(): Promise<void> {
   if (!only || only === "pack") await packCost();
   if (!only || only === "extra") await extraBenchmarks(line);
   if (!only || only === "audit") await auditBenchmark(line);
+  if (!only || only === "component") await componentProviderBenchmark(line);
 }
 
 main().catch((e: Error) => {

@@ -1,4 +1,5 @@
 import { existsSync, readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import * as path from "node:path";
 import Ajv2020 from "ajv/dist/2020";
 import addFormats from "ajv-formats";
@@ -189,5 +190,70 @@ describe("component package: Construct against a fake engine", () => {
       .setInputs(structPb.Struct.fromJavaScript({ resourceGroupName: "rg", vmName: "vm", rdpPort: 0 }));
     await expect(provider.construct(req)).rejects.toThrow(/rdpPort: 0 is not a port/);
     expect(engine.registered.slice(before).filter((r) => r.custom)).toEqual([]);
+  });
+});
+
+/*
+ * The examples cannot run here (no Pulumi CLI, no Azure), so they are checked against the schema the
+ * provider really serves: every property they set or read must exist under the name the Pulumi code
+ * generators give it. Python names follow pulumi/pulumi pkg/codegen/python (commit 1b5949891b3c):
+ * PyPack -> `pulumi_` + name with '-' as '_'; PyName -> camelCase as snake_case; makeSafeEnumName ->
+ * the enum member's name as upper snake case.
+ */
+const yaml = createRequire(require.resolve("@pulumi/pulumi/package.json"))("js-yaml") as { load(text: string): unknown };
+const pyName = (camel: string): string => camel.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
+
+describe("examples use the schema the provider serves", () => {
+  const exampleDir = (name: string): string => path.join(ROOT, "examples", name);
+  const packagesOf = (dir: string): Record<string, string> =>
+    (yaml.load(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")) as { packages: Record<string, string> }).packages;
+
+  it("examples/yaml-vm: the package path, type token, properties, enum values and outputs exist", () => {
+    const dir = exampleDir("yaml-vm");
+    expect(path.resolve(dir, packagesOf(dir)["azure-rdp-guard"]!)).toBe(PLUGIN_DIR);
+    const program = yaml.load(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")) as {
+      resources: Record<string, { type: string; properties: Record<string, unknown> }>; outputs: Record<string, string>;
+    };
+    const uses = Object.entries(program.resources).filter(([, r]) => r.type.startsWith("azure-rdp-guard:"));
+    expect(uses).toHaveLength(1);
+    const [name, r] = uses[0]!;
+    expect(r.type).toBe(TOKEN);
+    const inputs = resource().inputProperties as Record<string, Json>;
+    const types = schema.types as Record<string, { enum?: { value: string }[] }>;
+    for (const [k, v] of Object.entries(r.properties)) {
+      expect(inputs, k).toHaveProperty(k);
+      const ref = inputs[k]!.$ref as string | undefined;
+      const members = ref ? types[ref.replace("#/types/", "")]?.enum : undefined;
+      if (members) expect(members.map((m) => m.value), k).toContain(v);
+    }
+    for (const k of (resource().requiredInputs as string[])) expect(r.properties, k).toHaveProperty(k);
+    const read = Object.values(program.outputs).map((o) => new RegExp(`^\\$\\{${name}\\.(\\w+)\\}$`).exec(o)?.[1]);
+    expect(read.length).toBeGreaterThan(0);
+    for (const k of read) expect(resource().properties, String(k)).toHaveProperty(String(k));
+  });
+
+  it("examples/python-vm: the import, keyword arguments, enum members and outputs match the generated SDK", () => {
+    const dir = exampleDir("python-vm");
+    expect(path.resolve(dir, packagesOf(dir)["azure-rdp-guard"]!)).toBe(PLUGIN_DIR);
+    const source = readFileSync(path.join(dir, "__main__.py"), "utf8");
+    const alias = /^import pulumi_azure_rdp_guard as (\w+)$/m.exec(source)?.[1];
+    expect(alias, "import of the generated SDK").toBeDefined();
+    const callMatch = new RegExp(`(\\w+) = ${alias}\\.RdpHardening\\(\\s*"[^"]+",([^)]*)\\)`, "s").exec(source);
+    expect(callMatch, "RdpHardening call").not.toBeNull();
+    const [, variable, body] = callMatch!;
+    const kwargs = [...body!.matchAll(/^\s*(\w+)=/gm)].map((m) => m[1]!);
+    const inputs = Object.keys(resource().inputProperties as Json);
+    expect(kwargs.length).toBeGreaterThan(0);
+    for (const k of kwargs) expect(inputs.map(pyName), k).toContain(k);
+    for (const k of (resource().requiredInputs as string[])) expect(kwargs).toContain(pyName(k));
+    const types = schema.types as Record<string, { enum?: { name: string }[] }>;
+    for (const [, type, member] of body!.matchAll(new RegExp(`${alias}\\.(\\w+)\\.(\\w+)`, "g"))) {
+      const e = types[`azure-rdp-guard:index:${type}`]?.enum;
+      expect(e, `enum ${type}`).toBeDefined();
+      expect(e!.map((m) => pyName(m.name).toUpperCase()), `${type}.${member}`).toContain(member);
+    }
+    const outputs = [...source.matchAll(new RegExp(`${variable}\\.(\\w+)`, "g"))].map((m) => m[1]!);
+    expect(outputs.length).toBeGreaterThan(0);
+    for (const k of outputs) expect(Object.keys(resource().properties as Json).map(pyName), k).toContain(k);
   });
 });

@@ -71,6 +71,11 @@ export class ProviderProcess {
     return new ProviderProcess(child, client, workDir, startMs, () => err);
   }
 
+  /** Process id of the provider (for CPU accounting). */
+  get pid(): number {
+    return this.child.pid!;
+  }
+
   async stop(): Promise<void> {
     this.client.close();
     if (this.child.exitCode === null) {
