@@ -16,7 +16,9 @@ function cpuMs(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) * 10;
 }
 
-export async function componentProviderBenchmark(line: (label: string, value: string, goal: string) => void): Promise<void> {
+type Line = (label: string, value: string, goal: string) => void;
+
+export async function componentProviderBenchmark(line: Line): Promise<void> {
   const p = await ProviderProcess.start({ pluginDir: path.join(ROOT, "components/provider"), engineAddress: "127.0.0.1:1" });
   try {
     const cpuStart = cpuMs(p.pid);

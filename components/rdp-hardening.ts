@@ -1,8 +1,7 @@
 import * as pulumi from "@pulumi/pulumi";
 import * as compute from "@pulumi/azure-native/compute";
 import { encodeHardeningCommand } from "../src/baseline/encode";
-import { HardeningOptions, ResolvedOptions, resolveOptions } from "../src/baseline/options";
-import { DEFAULT_HARDENING } from "../src/baseline/options";
+import { DEFAULT_HARDENING, HardeningOptions, ResolvedOptions, resolveOptions } from "../src/baseline/options";
 import { renderHardeningScript, scriptSha256 } from "../src/baseline/render-online";
 import { packageVersion } from "../src/cli/version";
 import { HardeningMode, SecurityLayer } from "./enums";
