@@ -1,3 +1,4 @@
+import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
@@ -134,6 +135,15 @@ describe("component package: GetSchema over gRPC", () => {
     // The command is never a component input or output: no property of the schema can carry it.
     const names = [resource().inputProperties, resource().properties, settings.properties].flatMap((p) => Object.keys(p as Json));
     expect(names.filter((n) => /command|script$|protected/i.test(n))).toEqual([]);
+  });
+});
+
+describe("component package: install step", () => {
+  it("leaves an installed and built checkout alone when pulumi package add installs the plugin folder", () => {
+    // `npm install` in components/provider runs this; in a fresh clone it runs `npm ci` at the root.
+    const r = spawnSync(process.execPath, ["install-root.js"], { cwd: PLUGIN_DIR, encoding: "utf8" });
+    expect(r.status).toBe(0);
+    expect(r.stderr + r.stdout).toBe("");
   });
 });
 
