@@ -10,7 +10,13 @@ const { spawnSync } = require("node:child_process");
 
 const root = path.resolve(__dirname, "../..");
 const built = existsSync(path.join(root, "dist/components/provider/main.js"));
-const installed = existsSync(path.join(root, "node_modules/@pulumi/pulumi/package.json"));
+// Resolved the way the provider will resolve it (node_modules of the root or of any folder above it).
+let installed = true;
+try {
+  require.resolve("@pulumi/pulumi/package.json", { paths: [root] });
+} catch {
+  installed = false;
+}
 if (!built || !installed) {
   console.error(`azure-rdp-guard: installing and building the repository at ${root} (npm ci)`);
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
