@@ -19,7 +19,8 @@ function cpuMs(pid: number): number {
 type Line = (label: string, value: string, goal: string) => void;
 
 export async function componentProviderBenchmark(line: Line): Promise<void> {
-  const p = await ProviderProcess.start({ pluginDir: path.join(ROOT, "components/provider"), engineAddress: "127.0.0.1:1" });
+  const pluginDir = path.join(ROOT, "components/provider");
+  const p = await ProviderProcess.start({ pluginDir, engineAddress: "127.0.0.1:1" });
   try {
     const cpuStart = cpuMs(p.pid);
     let t0 = performance.now();

@@ -71,7 +71,8 @@ export interface RdpHardeningSettings extends ResolvedOptions {
 
 /** The baseline fields of the args (the args also carry Azure identifiers and run options). */
 function baselineOf(args: RdpHardeningArgs): HardeningOptions {
-  return Object.fromEntries(Object.keys(DEFAULT_HARDENING).map((k) => [k, (args as unknown as Record<string, unknown>)[k]]));
+  const all = args as unknown as Record<string, unknown>;
+  return Object.fromEntries(Object.keys(DEFAULT_HARDENING).map((k) => [k, all[k]]));
 }
 
 /**

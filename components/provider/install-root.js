@@ -20,7 +20,9 @@ try {
 if (!built || !installed) {
   console.error(`azure-rdp-guard: installing and building the repository at ${root} (npm ci)`);
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
-  const r = spawnSync(npm, ["ci", "--no-audit", "--no-fund"], { cwd: root, stdio: "inherit", shell: process.platform === "win32" });
+  const r = spawnSync(npm, ["ci", "--no-audit", "--no-fund"], {
+    cwd: root, stdio: "inherit", shell: process.platform === "win32",
+  });
   if (r.status !== 0) {
     console.error(`azure-rdp-guard: npm ci failed in ${root}; run it there, then pulumi package add again`);
     process.exit(r.status ?? 1);

@@ -18,7 +18,10 @@ function pluginDir(): string {
   let dir = __dirname;
   for (;;) {
     const manifest = path.join(dir, "package.json");
-    if (existsSync(manifest) && (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name === "azure-rdp-guard") {
+    const name = existsSync(manifest)
+      ? (JSON.parse(readFileSync(manifest, "utf8")) as { name?: string }).name
+      : undefined;
+    if (name === "azure-rdp-guard") {
       return path.join(dir, "components", "provider");
     }
     const up = path.dirname(dir);
@@ -36,6 +39,7 @@ const options: ComponentProviderOptions & { version: string } = {
   dirname: pluginDir(),
 };
 componentProviderHost(options).catch((err: unknown) => {
-  console.error(`azure-rdp-guard component provider failed to start: ${err instanceof Error ? err.message : String(err)}`);
+  const message = err instanceof Error ? err.message : String(err);
+  console.error(`azure-rdp-guard component provider failed to start: ${message}`);
   process.exit(1);
 });

@@ -130,10 +130,12 @@ describe("component package: GetSchema over gRPC", () => {
     expect(props.settings!.$ref).toBe("#/types/azure-rdp-guard:index:RdpHardeningSettings");
     const settings = (schema.types as Record<string, { properties: Json; required: string[] }>)[
       "azure-rdp-guard:index:RdpHardeningSettings"]!;
-    expect(Object.keys(settings.properties).sort()).toEqual([...Object.keys(DEFAULT_HARDENING), "allowReboot", "mode"].sort());
+    const expected = [...Object.keys(DEFAULT_HARDENING), "allowReboot", "mode"];
+    expect(Object.keys(settings.properties).sort()).toEqual(expected.sort());
     expect(settings.required).toEqual(Object.keys(settings.properties).sort());
     // The command is never a component input or output: no property of the schema can carry it.
-    const names = [resource().inputProperties, resource().properties, settings.properties].flatMap((p) => Object.keys(p as Json));
+    const names = [resource().inputProperties, resource().properties, settings.properties]
+      .flatMap((p) => Object.keys(p as Json));
     expect(names.filter((n) => /command|script$|protected/i.test(n))).toEqual([]);
   });
 });
@@ -148,7 +150,7 @@ describe("component package: install step", () => {
 });
 
 describe("component package: Construct against a fake engine", () => {
-  it("registers the component and exactly one VirtualMachineExtension with the command only in protectedSettings", async () => {
+  it("registers the component and one VirtualMachineExtension, the command only in protectedSettings", async () => {
     const inputs = {
       resourceGroupName: "rg-web", vmName: "web-vm1", location: "westeurope", mode: "audit", rdpPort: 3390,
       runId: "2026-11-26",
@@ -186,7 +188,8 @@ describe("component package: Construct against a fake engine", () => {
     const state = res.getState()!.toJavaScript() as Json;
     expect(unwrap(state.extensionName).value).toBe("azure-rdp-guard");
     expect(unwrap(state.scriptSha256).value).toBe(scriptSha256(script));
-    expect(unwrap(state.settings).value).toEqual({ ...DEFAULT_HARDENING, rdpPort: 3390, mode: "audit", allowReboot: false });
+    expect(unwrap(state.settings).value)
+      .toEqual({ ...DEFAULT_HARDENING, rdpPort: 3390, mode: "audit", allowReboot: false });
     expect(JSON.stringify(state)).not.toContain(command.slice(0, 40));
     expect(engine.outputs.get(res.getUrn())).toBeDefined();
     expect(engine.unimplemented).toEqual([]);
@@ -210,7 +213,8 @@ describe("component package: Construct against a fake engine", () => {
  * PyPack -> `pulumi_` + name with '-' as '_'; PyName -> camelCase as snake_case; makeSafeEnumName ->
  * the enum member's name as upper snake case.
  */
-const yaml = createRequire(require.resolve("@pulumi/pulumi/package.json"))("js-yaml") as { load(text: string): unknown };
+const pulumiRequire = createRequire(require.resolve("@pulumi/pulumi/package.json"));
+const yaml = pulumiRequire("js-yaml") as { load(text: string): unknown };
 const pyName = (camel: string): string => camel.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
 
 describe("examples use the schema the provider serves", () => {

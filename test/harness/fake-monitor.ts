@@ -66,10 +66,12 @@ export class FakeEngine {
   static async start(project = "rdp-guard-test", stack = "dev"): Promise<FakeEngine> {
     const server = new grpc.Server();
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p))));
+      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(),
+        (err, p) => (err ? reject(err) : resolve(p))));
     const engine = new FakeEngine(server, `127.0.0.1:${port}`, project, stack);
-    server.addService(resourceServices.ResourceMonitorService, engine.monitor() as unknown as grpcTypes.UntypedServiceImplementation);
-    server.addService(engineServices.EngineService, engine.engine() as unknown as grpcTypes.UntypedServiceImplementation);
+    type Untyped = grpcTypes.UntypedServiceImplementation;
+    server.addService(resourceServices.ResourceMonitorService, engine.monitor() as unknown as Untyped);
+    server.addService(engineServices.EngineService, engine.engine() as unknown as Untyped);
     return engine;
   }
 
@@ -107,7 +109,8 @@ export class FakeEngine {
         const urn = this.urnOf(req.getType(), req.getName(), req.getParent());
         if (this.registered.some((r) => r.urn === urn)) {
           // The engine fails a deployment that registers one URN twice (lifecycle test TestDuplicateURN).
-          cb({ code: grpc.status.INVALID_ARGUMENT, details: `Duplicate resource URN '${urn}'; try giving it a unique name` }, null);
+          const details = `Duplicate resource URN '${urn}'; try giving it a unique name`;
+          cb({ code: grpc.status.INVALID_ARGUMENT, details }, null);
           return;
         }
         this.registered.push({

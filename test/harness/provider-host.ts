@@ -63,7 +63,8 @@ export class ProviderProcess {
         const line = out.split("\n")[0];
         if (out.includes("\n") && line) resolve(Number(line.trim()));
       });
-      child.on("exit", (code) => reject(new Error(`provider exited with ${code} before printing its port:\n${err}\n${out}`)));
+      child.on("exit", (code) =>
+        reject(new Error(`provider exited with ${code} before printing its port:\n${err}\n${out}`)));
     });
     const startMs = performance.now() - started;
     if (!Number.isInteger(port) || port <= 0) throw new Error(`provider printed no port: ${port}\n${err}`);
@@ -88,11 +89,13 @@ export class ProviderProcess {
   /** GetSchema (version 0, the only one a component provider answers) parsed as JSON. */
   async getSchema(): Promise<Record<string, unknown>> {
     const req = new providerMessages.GetSchemaRequest().setVersion(0);
-    const res = await call<providerPb.GetSchemaRequest, providerPb.GetSchemaResponse>(this.client.getSchema.bind(this.client), req);
+    const res = await call<providerPb.GetSchemaRequest, providerPb.GetSchemaResponse>(
+      this.client.getSchema.bind(this.client), req);
     return JSON.parse(res.getSchema()) as Record<string, unknown>;
   }
 
   async construct(req: providerPb.ConstructRequest): Promise<providerPb.ConstructResponse> {
-    return call<providerPb.ConstructRequest, providerPb.ConstructResponse>(this.client.construct.bind(this.client), req);
+    return call<providerPb.ConstructRequest, providerPb.ConstructResponse>(
+      this.client.construct.bind(this.client), req);
   }
 }
