@@ -2,7 +2,8 @@ import { randomUUID } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 
 /*
- * Long-running operations as ARM runs them (https://learn.microsoft.com/azure/azure-resource-manager/management/async-operations,
+ * Long-running operations as ARM runs them
+ * (https://learn.microsoft.com/azure/azure-resource-manager/management/async-operations,
  * and the "Long-running operations" section of the Azure REST API guidelines,
  * https://github.com/microsoft/api-guidelines/blob/vNext/azure/Guidelines.md#long-running-operations--jobs):
  * - the first answer is 201 (PUT that creates), 200 (PUT/PATCH that updates) or 202 (POST, DELETE), with an
@@ -15,7 +16,10 @@ import type { IncomingMessage, ServerResponse } from "node:http";
  * (see the Azure-AsyncOperation headers in the virtualMachine examples of azure-rest-api-specs).
  */
 
-export interface ArmError { code: string; message: string }
+export interface ArmError {
+  code: string;
+  message: string;
+}
 export type Outcome = { ok: true } | { ok: false; status: number; error: ArmError };
 
 interface Operation {
@@ -25,9 +29,13 @@ interface Operation {
   outcome?: Outcome;
 }
 
-export interface LroStats { started: number; inProgressAnswers: number }
+export interface LroStats {
+  started: number;
+  inProgressAnswers: number;
+}
 
-const MONITOR = /^\/subscriptions\/([^/]+)\/providers\/([^/]+)\/locations\/([^/]+)\/(operations|operationResults)\/([^/]+)$/i;
+const MONITOR =
+  /^\/subscriptions\/([^/]+)\/providers\/([^/]+)\/locations\/([^/]+)\/(operations|operationResults)\/([^/]+)$/i;
 
 export class LroTracker {
   private readonly ops = new Map<string, Operation>();
@@ -41,7 +49,13 @@ export class LroTracker {
   }
 
   /** Starts an operation and returns the headers that announce it. */
-  start(sub: string, namespace: string, location: string, finish: () => Outcome, withLocation: boolean): Record<string, string> {
+  start(
+    sub: string,
+    namespace: string,
+    location: string,
+    finish: () => Outcome,
+    withLocation: boolean,
+  ): Record<string, string> {
     const id = randomUUID();
     this.ops.set(id, { pollsLeft: this.polls, finish });
     this.stats.started++;

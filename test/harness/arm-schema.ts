@@ -66,7 +66,8 @@ export const REQUEST_SCHEMAS = {
 function describe(e: ErrorObject): string {
   const at = e.instancePath.replace(/^\//, "").replace(/\//g, ".") || "(body)";
   if (e.keyword === "false schema") return `${at}: is read-only and must not be sent`;
-  if (e.keyword === "enum") return `${at}: ${e.message} (${(e.params as { allowedValues: unknown[] }).allowedValues.join(", ")})`;
+  if (e.keyword === "enum")
+    return `${at}: ${e.message} (${(e.params as { allowedValues: unknown[] }).allowedValues.join(", ")})`;
   return `${at}: ${e.message}`;
 }
 

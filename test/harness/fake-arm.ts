@@ -66,7 +66,9 @@ export function testCertificate(): { key: string; cert: string } {
  * An ARM error answer: `{ error: { code, message } }`, the shape of ErrorResponse in
  * azure-rest-api-specs common-types/resource-management (and CloudError in Compute's common.json).
  */
-export function armError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): true {
+export function armError(
+  res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {},
+): true {
   send(res, status, { error: { code, message } }, headers);
   return true;
 }
@@ -160,7 +162,9 @@ export class FakeArmServer {
       armError(res, 400, "BadRequest", `The query request is invalid: ${invalid}`);
       return;
     }
-    const req = parsed as { query: string; subscriptions?: string[]; options?: { $skipToken?: string; $top?: number; resultFormat?: string } };
+    const req = parsed as {
+      query: string; subscriptions?: string[]; options?: { $skipToken?: string; $top?: number; resultFormat?: string };
+    };
     const key = `${req.query}|${req.options?.$skipToken ?? ""}`;
     const was = this.throttledAt.get(key);
     if (was !== undefined) {

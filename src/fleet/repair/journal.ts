@@ -3,8 +3,18 @@ import * as path from "node:path";
 import { InputError } from "../../formats/json-source";
 
 export const REPAIR_STEPS = [
-  "inspect", "snapshot", "disk-copy", "rescue-vm", "offline-script", "detach-copy", "pre-swap-check", "deallocate", "swap", "start",
-  "verify", "cleanup",
+  "inspect",
+  "snapshot",
+  "disk-copy",
+  "rescue-vm",
+  "offline-script",
+  "detach-copy",
+  "pre-swap-check",
+  "deallocate",
+  "swap",
+  "start",
+  "verify",
+  "cleanup",
 ] as const;
 export type RepairStep = (typeof REPAIR_STEPS)[number];
 
@@ -81,12 +91,21 @@ export async function loadJournal(file: string): Promise<RepairJournal | undefin
     throw new InputError(`${file}: journal is not valid JSON; it was not changed (move it aside to start over)`);
   }
   if (v?.kind !== "rdp-guard-repair-journal") throw new InputError(`${file}: not an rdp-guard repair journal`);
-  if (v.version !== 2) throw new InputError(`${file}: repair journal format ${String(v.version)} is not supported: finish it with the version that wrote it, or move it aside`);
+  if (v.version !== 2)
+    throw new InputError(
+      `${file}: repair journal format ${String(v.version)} is not supported: finish it with the version that ` +
+        `wrote it, or move it aside`,
+    );
   if (typeof v.planId !== "string" || typeof v.vmListHash !== "string" || !v.vms || typeof v.vms !== "object") {
     throw new InputError(`${file}: repair journal lacks planId, vmListHash or vms`);
   }
   for (const [key, vm] of Object.entries(v.vms)) {
-    if (vm?.id !== key || typeof vm.name !== "string" || typeof vm.subscriptionId !== "string" || typeof vm.resourceGroup !== "string") {
+    if (
+      vm?.id !== key ||
+      typeof vm.name !== "string" ||
+      typeof vm.subscriptionId !== "string" ||
+      typeof vm.resourceGroup !== "string"
+    ) {
       throw new InputError(`${file}: journal entry '${key}' is inconsistent (id, name, subscription, resource group)`);
     }
   }

@@ -27,7 +27,11 @@ export interface RepairOptions {
 }
 
 export class RepairError extends Error {
-  constructor(readonly vm: string, readonly step: RepairStep, message: string) {
+  constructor(
+    readonly vm: string,
+    readonly step: RepairStep,
+    message: string,
+  ) {
     super(`${vm}: step ${step}: ${message}`);
     this.name = "RepairError";
   }
@@ -37,14 +41,21 @@ export class RepairError extends Error {
 export const REPAIR_TAG = "azure-rdp-guard-repair";
 
 const sleepReal = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-const short = (s: string, n: number): string => s.toLowerCase().replace(/[^a-z0-9-]/g, "").slice(0, n);
+const short = (s: string, n: number): string =>
+  s
+    .toLowerCase()
+    .replace(/[^a-z0-9-]/g, "")
+    .slice(0, n);
 const lc = (s: string | undefined): string => (s ?? "").toLowerCase();
 const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex");
 
 /** A plan id becomes part of file and resource names: letters, digits and dashes only. */
 export function checkPlanId(id: unknown): string {
   if (typeof id !== "string" || !/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/.test(id)) {
-    throw new InputError(`plan id '${String(id)}' is not valid: letters, digits and '-' only (it names the journal file and Azure resources)`);
+    throw new InputError(
+      `plan id '${String(id)}' is not valid: letters, digits and '-' only (it names the journal file and Azure ` +
+        `resources)`,
+    );
   }
   return id;
 }
@@ -55,36 +66,77 @@ function offlineTargets(plan: RemediationPlan) {
 
 /** sha256 over the plan's offline-repair VMs (id, name, subscription, resource group), order-independent. */
 export function vmListHash(plan: RemediationPlan): string {
-  return sha256(offlineTargets(plan).map((v) => [v.id, v.name, v.subscriptionId, v.resourceGroup].map(lc).join("|")).sort().join("\n"));
+  return sha256(
+    offlineTargets(plan)
+      .map((v) => [v.id, v.name, v.subscriptionId, v.resourceGroup].map(lc).join("|"))
+      .sort()
+      .join("\n"),
+  );
 }
 
 /** A new journal for the plan's offline repairs, or the existing one when resuming; both are checked. */
-export function initJournal(plan: RemediationPlan, existing: RepairJournal | undefined, now = new Date()): RepairJournal {
+export function initJournal(
+  plan: RemediationPlan,
+  existing: RepairJournal | undefined,
+  now = new Date(),
+): RepairJournal {
   checkPlanId(plan.id);
   const targets = offlineTargets(plan);
   for (const vm of targets) {
     // A plan whose VM id disagrees with its name, subscription or group must not steer anything.
     const p = parseResourceId(vm.id);
-    if (!p || !/^Microsoft\.Compute\/virtualMachines$/i.test(p.type) || lc(p.sub) !== lc(vm.subscriptionId) || lc(p.rg) !== lc(vm.resourceGroup) || lc(p.name) !== lc(vm.name)) {
-      throw new InputError(`plan ${plan.id}: VM '${vm.name}' has id '${vm.id}', which does not match its name, subscription and resource group`);
+    if (
+      !p ||
+      !/^Microsoft\.Compute\/virtualMachines$/i.test(p.type) ||
+      lc(p.sub) !== lc(vm.subscriptionId) ||
+      lc(p.rg) !== lc(vm.resourceGroup) ||
+      lc(p.name) !== lc(vm.name)
+    ) {
+      throw new InputError(
+        `plan ${plan.id}: VM '${vm.name}' has id '${vm.id}', which does not match its name, subscription and ` +
+          `resource group`,
+      );
     }
   }
   const hash = vmListHash(plan);
   if (existing) {
     if (existing.planId !== plan.id) {
-      throw new InputError(`the journal belongs to plan ${existing.planId}, not ${plan.id}: finish that plan, or move the journal aside`);
+      throw new InputError(
+        `the journal belongs to plan ${existing.planId}, not ${plan.id}: finish that plan, or move the journal aside`,
+      );
     }
     if (existing.vmListHash !== hash) {
-      throw new InputError(`the journal was written for another VM list than plan ${plan.id} has now: was the plan edited? Move the journal aside to start over`);
+      throw new InputError(
+        `the journal was written for another VM list than plan ${plan.id} has now: was the plan edited? Move the ` +
+          `journal aside to start over`,
+      );
     }
     const planned = new Set(targets.map((t) => lc(t.id)));
     for (const vm of Object.values(existing.vms)) {
-      if (!planned.has(lc(vm.id))) throw new InputError(`the journal names VM '${vm.name}', which plan ${plan.id} does not plan for offline repair`);
+      if (!planned.has(lc(vm.id)))
+        throw new InputError(
+          `the journal names VM '${vm.name}', which plan ${plan.id} does not plan for offline repair`,
+        );
     }
   }
-  const j: RepairJournal = existing ?? { version: 2, kind: "rdp-guard-repair-journal", planId: plan.id, vmListHash: hash, createdAt: now.toISOString(), vms: {} };
+  const j: RepairJournal = existing ?? {
+    version: 2,
+    kind: "rdp-guard-repair-journal",
+    planId: plan.id,
+    vmListHash: hash,
+    createdAt: now.toISOString(),
+    vms: {},
+  };
   for (const vm of targets) {
-    j.vms[vm.id] ??= { id: vm.id, name: vm.name, subscriptionId: vm.subscriptionId, resourceGroup: vm.resourceGroup, status: "pending", facts: {}, steps: {} };
+    j.vms[vm.id] ??= {
+      id: vm.id,
+      name: vm.name,
+      subscriptionId: vm.subscriptionId,
+      resourceGroup: vm.resourceGroup,
+      status: "pending",
+      facts: {},
+      steps: {},
+    };
   }
   return j;
 }
@@ -98,7 +150,10 @@ const RESCUE_SKUS = ["2022-datacenter-azure-edition", "2019-datacenter-gensecond
  * (`_fetch_compatible_windows_os_urn`, "temp fix to mitigate Windows disk signature collision error").
  */
 export function pickRescueSku(source: { publisher?: string; offer?: string; sku?: string } | undefined): string {
-  const same = (s: string) => lc(source?.publisher) === "microsoftwindowsserver" && lc(source?.offer) === "windowsserver" && lc(source?.sku) === s;
+  const same = (s: string) =>
+    lc(source?.publisher) === "microsoftwindowsserver" &&
+    lc(source?.offer) === "windowsserver" &&
+    lc(source?.sku) === s;
   return RESCUE_SKUS.find((s) => !same(s))!;
 }
 
@@ -122,7 +177,12 @@ export class RepairWorkflow {
   private readonly sleep: (ms: number) => Promise<void>;
   private readonly steps: { readonly [S in RepairStep]: (c: Ctx) => Promise<string> };
 
-  constructor(private readonly cloud: RepairCloud, private readonly journal: RepairJournal, private readonly plan: RemediationPlan, private readonly o: RepairOptions) {
+  constructor(
+    private readonly cloud: RepairCloud,
+    private readonly journal: RepairJournal,
+    private readonly plan: RemediationPlan,
+    private readonly o: RepairOptions,
+  ) {
     this.sleep = o.sleep ?? sleepReal;
     this.steps = {
       inspect: (c) => this.inspect(c),
@@ -150,7 +210,12 @@ export class RepairWorkflow {
     this.o.log?.(s);
   }
 
-  private async record(vm: VmJournal, step: RepairStep, status: "running" | "done" | "failed", detail?: string): Promise<void> {
+  private async record(
+    vm: VmJournal,
+    step: RepairStep,
+    status: "running" | "done" | "failed",
+    detail?: string,
+  ): Promise<void> {
     vm.steps[step] = { status, at: new Date().toISOString(), ...(detail ? { detail } : {}) };
     await saveJournal(this.o.journalFile, this.journal);
   }
@@ -186,8 +251,14 @@ export class RepairWorkflow {
       if (vm.steps[step]?.status === "done") continue;
       await this.record(vm, step, "running");
       const ctx: Ctx = {
-        vm, f: vm.facts, sub: vm.subscriptionId, rg: vm.resourceGroup, name: vm.name,
-        fail: (message: string): never => { throw new RepairError(vm.name, step, message); },
+        vm,
+        f: vm.facts,
+        sub: vm.subscriptionId,
+        rg: vm.resourceGroup,
+        name: vm.name,
+        fail: (message: string): never => {
+          throw new RepairError(vm.name, step, message);
+        },
       };
       let detail: string;
       try {
@@ -214,7 +285,11 @@ export class RepairWorkflow {
     } catch (e) {
       c.fail(`cannot read management locks (${(e as Error).message}): stopping, a lock is never assumed absent`);
     }
-    if (locks.length > 0) c.fail(`under management lock ${locks.map((l) => `${l.name} (${l.level}) on ${l.scope}`).join(", ")}: refusing to touch it`);
+    if (locks.length > 0)
+      c.fail(
+        `under management lock ${locks.map((l) => `${l.name} (${l.level}) on ${l.scope}`).join(", ")}: refusing ` +
+          `to touch it`,
+      );
   }
 
   /** Pre-flight: everything that would refuse this VM is checked here, before anything changes. */
@@ -225,10 +300,17 @@ export class RepairWorkflow {
     if (lc(model.id) !== lc(c.vm.id)) c.fail(`Azure reports id ${model.id}, the plan says ${c.vm.id}`);
     const os = model.storageProfile?.osDisk;
     if (lc(os?.osType) !== "windows") c.fail("not a Windows VM: refusing to touch it");
-    if (model.securityProfile?.securityType === "ConfidentialVM") c.fail("Confidential VM: its OS disk is bound to the VM's guest state and cannot be repaired on a rescue VM");
-    if (os?.diffDiskSettings) c.fail("ephemeral OS disk: it has no managed disk to repair offline (reimage or redeploy the VM instead)");
-    if (os?.vhd || !os?.managedDisk?.id) c.fail("unmanaged OS disk (VHD in a storage account): not supported, convert it to managed disks first");
-    if (os.encryptionSettings?.enabled) c.fail("OS disk encrypted with Azure Disk Encryption (BitLocker): the rescue VM cannot read it without the key (see `az vm repair --unlock-encrypted-vm`)");
+    if (model.securityProfile?.securityType === "ConfidentialVM")
+      c.fail("Confidential VM: its OS disk is bound to the VM's guest state and cannot be repaired on a rescue VM");
+    if (os?.diffDiskSettings)
+      c.fail("ephemeral OS disk: it has no managed disk to repair offline (reimage or redeploy the VM instead)");
+    if (os?.vhd || !os?.managedDisk?.id)
+      c.fail("unmanaged OS disk (VHD in a storage account): not supported, convert it to managed disks first");
+    if (os.encryptionSettings?.enabled)
+      c.fail(
+        "OS disk encrypted with Azure Disk Encryption (BitLocker): the rescue VM cannot read it without the key " +
+          "(see `az vm repair --unlock-encrypted-vm`)",
+      );
     const osDiskId = os.managedDisk.id;
     const nicIds = (model.networkProfile?.networkInterfaces ?? []).map((n) => n.id).filter((s): s is string => !!s);
     // On resume the VM may already run on the copy; keep the original facts from the journal.
@@ -238,13 +320,26 @@ export class RepairWorkflow {
       if (!where) c.fail(`OS disk id '${osDiskId}' is not a disk resource id`);
       const disk = await this.cloud.getDisk(where.sub, where.rg, where.name);
       if (!disk) c.fail(`OS disk ${osDiskId} not found (404)`);
-      if (disk.encryptionSettingsCollection?.enabled) c.fail("OS disk encrypted with Azure Disk Encryption (BitLocker): the rescue VM cannot read it without the key");
-      if (/^ConfidentialVM/i.test(disk.securityProfile?.securityType ?? "")) c.fail("Confidential VM disk: cannot be repaired on a rescue VM");
+      if (disk.encryptionSettingsCollection?.enabled)
+        c.fail(
+          "OS disk encrypted with Azure Disk Encryption (BitLocker): the rescue VM cannot read it without the key",
+        );
+      if (/^ConfidentialVM/i.test(disk.securityProfile?.securityType ?? ""))
+        c.fail("Confidential VM disk: cannot be repaired on a rescue VM");
       const hash = sha256(`${lc(c.vm.id)}|${this.plan.id}`).slice(0, 10);
       Object.assign(f, {
-        osDiskId, osDiskName: where.name, osCreateOption: os.createOption, location: model.location, zones: model.zones,
-        hyperVGeneration: disk.hyperVGeneration, securityType: model.securityProfile?.securityType, diskSku: disk.sku?.name,
-        diskEncryptionSetId: disk.encryption?.diskEncryptionSetId, nicIds, nameHash: hash, tag: `${this.plan.id}/${hash}`,
+        osDiskId,
+        osDiskName: where.name,
+        osCreateOption: os.createOption,
+        location: model.location,
+        zones: model.zones,
+        hyperVGeneration: disk.hyperVGeneration,
+        securityType: model.securityProfile?.securityType,
+        diskSku: disk.sku?.name,
+        diskEncryptionSetId: disk.encryption?.diskEncryptionSetId,
+        nicIds,
+        nameHash: hash,
+        tag: `${this.plan.id}/${hash}`,
         rescueImageSku: pickRescueSku(model.storageProfile?.imageReference),
         snapshotName: `${short(c.name, 30)}-rdpguard-${hash}`,
         copyName: `${short(c.name, 30)}-osdisk-rdpguard-${hash}`,
@@ -254,14 +349,26 @@ export class RepairWorkflow {
       if (!f.subnetId) c.fail("cannot find the VM's subnet for the rescue VM");
     }
     await this.checkLocks(c, [`/subscriptions/${c.sub}/resourceGroups/${c.rg}`]);
-    const extras = [f.diskEncryptionSetId ? "customer-managed key" : "", f.zones?.length ? `zone ${f.zones.join(",")}` : ""].filter(Boolean);
-    return `OS disk ${f.osDiskName} (${f.hyperVGeneration ?? "V1"}, ${f.securityType ?? "Standard"}${extras.length ? `, ${extras.join(", ")}` : ""})`;
+    const extras = [
+      f.diskEncryptionSetId ? "customer-managed key" : "",
+      f.zones?.length ? `zone ${f.zones.join(",")}` : "",
+    ].filter(Boolean);
+    return `OS disk ${f.osDiskName} (${f.hyperVGeneration ?? "V1"}, ` +
+      `${f.securityType ?? "Standard"}${extras.length ? `, ${extras.join(", ")}` : ""})`;
   }
 
   /** An existing resource of ours: our tag, and the id we recorded when we created it. */
-  private ours(c: Ctx, kind: string, r: { id?: string; tags?: Record<string, string> }, recordedId: string | undefined): void {
+  private ours(
+    c: Ctx,
+    kind: string,
+    r: { id?: string; tags?: Record<string, string> },
+    recordedId: string | undefined,
+  ): void {
     if (r.tags?.[REPAIR_TAG] !== c.f.tag || (recordedId && lc(recordedId) !== lc(r.id))) {
-      c.fail(`${kind} ${r.id} exists but was not created by this repair (tag ${REPAIR_TAG}=${c.f.tag} missing or another id): refusing to reuse it`);
+      c.fail(
+        `${kind} ${r.id} exists but was not created by this repair (tag ${REPAIR_TAG}=${c.f.tag} missing or ` +
+          `another id): refusing to reuse it`,
+      );
     }
   }
 
@@ -273,11 +380,17 @@ export class RepairWorkflow {
     const { f } = c;
     const existing = await this.cloud.getSnapshot(c.sub, c.rg, f.snapshotName!);
     if (existing) this.ours(c, "snapshot", existing, f.snapshotId);
-    const snap = existing ?? await this.cloud.createSnapshot(c.sub, c.rg, f.snapshotName!, {
-      location: f.location!, incremental: true, creationData: { createOption: "Copy", sourceResourceId: f.osDiskId },
-      ...(f.diskEncryptionSetId ? { encryption: { type: "EncryptionAtRestWithCustomerKey", diskEncryptionSetId: f.diskEncryptionSetId } } : {}),
-      tags: this.tags(c),
-    });
+    const snap =
+      existing ??
+      (await this.cloud.createSnapshot(c.sub, c.rg, f.snapshotName!, {
+        location: f.location!,
+        incremental: true,
+        creationData: { createOption: "Copy", sourceResourceId: f.osDiskId },
+        ...(f.diskEncryptionSetId
+          ? { encryption: { type: "EncryptionAtRestWithCustomerKey", diskEncryptionSetId: f.diskEncryptionSetId } }
+          : {}),
+        tags: this.tags(c),
+      }));
     f.snapshotId = snap.id;
     return `${existing ? "reused" : "created"} ${f.snapshotName}`;
   }
@@ -288,14 +401,20 @@ export class RepairWorkflow {
     if (existing) this.ours(c, "disk", existing, f.copyId);
     // The copy keeps what the swap needs to match: generation, security type, zone and SKU (ZRS), and
     // the customer-managed key.
-    const disk: Disk = existing ?? await this.cloud.createDisk(c.sub, c.rg, f.copyName!, {
-      location: f.location!, zones: f.zones, sku: f.diskSku ? { name: f.diskSku as never } : undefined,
-      hyperVGeneration: f.hyperVGeneration as never,
-      ...(f.securityType === "TrustedLaunch" ? { securityProfile: { securityType: "TrustedLaunch" } } : {}),
-      ...(f.diskEncryptionSetId ? { encryption: { type: "EncryptionAtRestWithCustomerKey", diskEncryptionSetId: f.diskEncryptionSetId } } : {}),
-      creationData: { createOption: "Copy", sourceResourceId: f.snapshotId },
-      tags: this.tags(c),
-    });
+    const disk: Disk =
+      existing ??
+      (await this.cloud.createDisk(c.sub, c.rg, f.copyName!, {
+        location: f.location!,
+        zones: f.zones,
+        sku: f.diskSku ? { name: f.diskSku as never } : undefined,
+        hyperVGeneration: f.hyperVGeneration as never,
+        ...(f.securityType === "TrustedLaunch" ? { securityProfile: { securityType: "TrustedLaunch" } } : {}),
+        ...(f.diskEncryptionSetId
+          ? { encryption: { type: "EncryptionAtRestWithCustomerKey", diskEncryptionSetId: f.diskEncryptionSetId } }
+          : {}),
+        creationData: { createOption: "Copy", sourceResourceId: f.snapshotId },
+        tags: this.tags(c),
+      }));
     f.copyId = disk.id;
     return `${existing ? "reused" : "created"} ${f.copyName}`;
   }
@@ -309,18 +428,40 @@ export class RepairWorkflow {
       return `reused ${f.rescueVmName}`;
     }
     const vmSpec: VirtualMachine = {
-      location: f.location!, zones: f.zones,
+      location: f.location!,
+      zones: f.zones,
       hardwareProfile: { vmSize: (this.o.rescueVmSize ?? "Standard_D2s_v5") as never },
       storageProfile: {
-        imageReference: { publisher: "MicrosoftWindowsServer", offer: "WindowsServer", sku: f.rescueImageSku ?? RESCUE_SKUS[0], version: "latest" },
-        osDisk: { createOption: "FromImage", deleteOption: "Delete", managedDisk: { storageAccountType: "StandardSSD_LRS" } },
+        imageReference: {
+          publisher: "MicrosoftWindowsServer",
+          offer: "WindowsServer",
+          sku: f.rescueImageSku ?? RESCUE_SKUS[0],
+          version: "latest",
+        },
+        osDisk: {
+          createOption: "FromImage",
+          deleteOption: "Delete",
+          managedDisk: { storageAccountType: "StandardSSD_LRS" },
+        },
         dataDisks: [{ lun: 0, createOption: "Attach", managedDisk: { id: f.copyId } }],
       },
       // No public IP: the rescue VM is reached through its extension only. The password is random and never stored.
-      osProfile: { computerName: `rescue${randomBytes(3).toString("hex")}`, adminUsername: "rdpguardrescue", adminPassword: `Rg!${randomBytes(18).toString("base64url")}9a`, windowsConfiguration: { provisionVMAgent: true } },
+      osProfile: {
+        computerName: `rescue${randomBytes(3).toString("hex")}`,
+        adminUsername: "rdpguardrescue",
+        adminPassword: `Rg!${randomBytes(18).toString("base64url")}9a`,
+        windowsConfiguration: { provisionVMAgent: true },
+      },
       networkProfile: {
         networkApiVersion: "2020-11-01",
-        networkInterfaceConfigurations: [{ name: `${f.rescueVmName}-nic`, primary: true, deleteOption: "Delete", ipConfigurations: [{ name: "ipconfig1", subnet: { id: f.subnetId } }] }],
+        networkInterfaceConfigurations: [
+          {
+            name: `${f.rescueVmName}-nic`,
+            primary: true,
+            deleteOption: "Delete",
+            ipConfigurations: [{ name: "ipconfig1", subnet: { id: f.subnetId } }],
+          },
+        ],
       },
       tags: this.tags(c),
     };
@@ -345,8 +486,12 @@ export class RepairWorkflow {
     let extError: string | undefined;
     try {
       await this.cloud.putExtension(c.sub, c.rg, f.rescueVmName!, "azure-rdp-guard-offline", {
-        location: f.location!, publisher: "Microsoft.Compute", typePropertiesType: "CustomScriptExtension", typeHandlerVersion: "1.10",
-        autoUpgradeMinorVersion: true, forceUpdateTag: `${this.plan.id}-${f.scriptAttempts}`,
+        location: f.location!,
+        publisher: "Microsoft.Compute",
+        typePropertiesType: "CustomScriptExtension",
+        typeHandlerVersion: "1.10",
+        autoUpgradeMinorVersion: true,
+        forceUpdateTag: `${this.plan.id}-${f.scriptAttempts}`,
         protectedSettings: { commandToExecute: encodeHardeningCommand(script) },
       });
     } catch (e) {
@@ -355,18 +500,31 @@ export class RepairWorkflow {
     const view = await this.cloud.instanceView(c.sub, c.rg, f.rescueVmName!);
     const ext = view.extensions?.find((e) => e.name === "azure-rdp-guard-offline");
     const stdout = ext?.substatuses?.find((s) => /stdout/i.test(s.code ?? ""))?.message ?? "";
-    let report: { failed?: number; results?: { id: string; result: string; message?: string }[]; osVolume?: string; controlSets?: string[]; diskId?: string };
+    let report: {
+      failed?: number;
+      results?: { id: string; result: string; message?: string }[];
+      osVolume?: string;
+      controlSets?: string[];
+      diskId?: string;
+    };
     try {
       report = JSON.parse(stdout.trim().split(/\r?\n/).pop() ?? "");
     } catch {
-      c.fail(`no report from the offline script (extension ${ext?.statuses?.[0]?.code ?? "missing"}${extError ? `: ${extError}` : ""})`);
+      c.fail(
+        `no report from the offline script (extension ` +
+          `${ext?.statuses?.[0]?.code ?? "missing"}${extError ? `: ${extError}` : ""})`,
+      );
     }
     if ((report.failed ?? 1) > 0 || extError) {
-      const why = report.results?.filter((r) => r.result === "failed").map((r) => `${r.id}: ${r.message}`).join("; ");
+      const why = report.results
+        ?.filter((r) => r.result === "failed")
+        .map((r) => `${r.id}: ${r.message}`)
+        .join("; ");
       c.fail(`offline script failed: ${why || extError || "see the extension output"}`);
     }
     // When the script reports the disk it worked on, it must be our copy.
-    if (report.diskId && lc(report.diskId) !== lc(f.copyId)) c.fail(`the offline script reports disk ${report.diskId}, not ${f.copyId}`);
+    if (report.diskId && lc(report.diskId) !== lc(f.copyId))
+      c.fail(`the offline script reports disk ${report.diskId}, not ${f.copyId}`);
     f.repairedDiskId = f.copyId;
     return `repaired ${report.osVolume} (${(report.controlSets ?? []).join(", ")}) on ${f.copyName}`;
   }
@@ -391,17 +549,25 @@ export class RepairWorkflow {
     const model = await this.cloud.getVm(c.sub, c.rg, c.name);
     if (!model) c.fail("VM not found");
     const current = model.storageProfile?.osDisk?.managedDisk?.id;
-    if (lc(current) !== lc(f.osDiskId) && lc(current) !== lc(f.copyId)) c.fail(`the VM's OS disk is now ${current}, neither the original nor our copy: someone else changed it`);
-    if (lc(f.repairedDiskId) !== lc(f.copyId)) c.fail(`the disk to swap in (${f.copyId}) is not the one the offline script repaired (${f.repairedDiskId ?? "none"})`);
+    if (lc(current) !== lc(f.osDiskId) && lc(current) !== lc(f.copyId))
+      c.fail(`the VM's OS disk is now ${current}, neither the original nor our copy: someone else changed it`);
+    if (lc(f.repairedDiskId) !== lc(f.copyId))
+      c.fail(
+        `the disk to swap in (${f.copyId}) is not the one the offline script repaired (${f.repairedDiskId ?? "none"})`,
+      );
     const copy = await this.cloud.getDisk(c.sub, c.rg, f.copyName!);
     if (!copy) c.fail(`repaired copy ${f.copyName} not found`);
     this.ours(c, "disk", copy, f.copyId);
     if (copy.managedBy && lc(copy.managedBy) !== lc(c.vm.id)) c.fail(`repaired copy is attached to ${copy.managedBy}`);
     if (lc(copy.osType ?? "windows") !== "windows") c.fail(`repaired copy has osType ${copy.osType}`);
-    if ((copy.hyperVGeneration ?? "V1") !== (f.hyperVGeneration ?? "V1")) c.fail(`repaired copy is generation ${copy.hyperVGeneration}, the VM needs ${f.hyperVGeneration}`);
-    if (f.securityType === "TrustedLaunch" && copy.securityProfile?.securityType !== "TrustedLaunch") c.fail("repaired copy is not a Trusted Launch disk");
-    if ((f.zones ?? []).join() !== (copy.zones ?? []).join()) c.fail(`repaired copy is in zone ${copy.zones?.join(",") || "none"}, the VM in ${f.zones?.join(",")}`);
-    if (lc(model.storageProfile?.osDisk?.createOption) !== lc(f.osCreateOption)) c.fail(`the OS disk's createOption changed to ${model.storageProfile?.osDisk?.createOption}`);
+    if ((copy.hyperVGeneration ?? "V1") !== (f.hyperVGeneration ?? "V1"))
+      c.fail(`repaired copy is generation ${copy.hyperVGeneration}, the VM needs ${f.hyperVGeneration}`);
+    if (f.securityType === "TrustedLaunch" && copy.securityProfile?.securityType !== "TrustedLaunch")
+      c.fail("repaired copy is not a Trusted Launch disk");
+    if ((f.zones ?? []).join() !== (copy.zones ?? []).join())
+      c.fail(`repaired copy is in zone ${copy.zones?.join(",") || "none"}, the VM in ${f.zones?.join(",")}`);
+    if (lc(model.storageProfile?.osDisk?.createOption) !== lc(f.osCreateOption))
+      c.fail(`the OS disk's createOption changed to ${model.storageProfile?.osDisk?.createOption}`);
     await this.checkLocks(c, [`/subscriptions/${c.sub}/resourceGroups/${c.rg}`]);
     return `${f.copyName} is free, ours, ${copy.hyperVGeneration ?? "V1"}; no locks`;
   }
@@ -410,7 +576,11 @@ export class RepairWorkflow {
     const { f } = c;
     const model = await this.cloud.getVm(c.sub, c.rg, c.name);
     if (lc(model?.storageProfile?.osDisk?.managedDisk?.id) !== lc(f.copyId)) {
-      await this.cloud.updateVm(c.sub, c.rg, c.name, { storageProfile: { osDisk: osDiskSwap(model?.storageProfile?.osDisk?.createOption ?? f.osCreateOption, f.copyName!, f.copyId!) } });
+      await this.cloud.updateVm(c.sub, c.rg, c.name, {
+        storageProfile: {
+          osDisk: osDiskSwap(model?.storageProfile?.osDisk?.createOption ?? f.osCreateOption, f.copyName!, f.copyId!),
+        },
+      });
     }
     return `OS disk is now ${f.copyName} (original ${f.osDiskName} kept)`;
   }
@@ -424,7 +594,8 @@ export class RepairWorkflow {
       if (agent.ready) {
         // The hardening extension (if the VM has one) reports again once the agent runs it.
         const h = hardeningState(view, extName);
-        const report = h.present ? `; ${extName} report: ${h.notOk.length === 0 && h.failed === 0 ? "all ok" : h.notOk.join(", ") || `${h.failed} failed`}` : "";
+        const result = h.notOk.length === 0 && h.failed === 0 ? "all ok" : h.notOk.join(", ") || `${h.failed} failed`;
+        const report = h.present ? `; ${extName} report: ${result}` : "";
         return `VM agent ready (${agent.status})${report}`;
       }
       await this.sleep(this.o.verifyDelayMs ?? 20_000);
@@ -458,10 +629,18 @@ export function osDiskSwap(createOption: string | undefined, name: string, id: s
  * disk the journal recorded as the VM's original, and only when our tagged snapshot was taken from it and the
  * VM runs on our tagged copy, so an edited journal cannot attach a foreign disk.
  */
-export async function rollbackVm(cloud: RepairCloud, vm: VmJournal, journal: RepairJournal, journalFile: string): Promise<string> {
+export async function rollbackVm(
+  cloud: RepairCloud,
+  vm: VmJournal,
+  journal: RepairJournal,
+  journalFile: string,
+): Promise<string> {
   const f = vm.facts;
-  const fail = (m: string): never => { throw new RepairError(vm.name, "swap", m); };
-  if (!f.osDiskId || !f.osDiskName || !f.copyId || !f.snapshotName || !f.tag) fail("the journal has no original OS disk and copy for this VM: nothing to roll back");
+  const fail = (m: string): never => {
+    throw new RepairError(vm.name, "swap", m);
+  };
+  if (!f.osDiskId || !f.osDiskName || !f.copyId || !f.snapshotName || !f.tag)
+    fail("the journal has no original OS disk and copy for this VM: nothing to roll back");
   const sub = vm.subscriptionId;
   const rg = vm.resourceGroup;
   const model = await cloud.getVm(sub, rg, vm.name);
@@ -471,23 +650,32 @@ export async function rollbackVm(cloud: RepairCloud, vm: VmJournal, journal: Rep
   if (lc(current) === lc(f.osDiskId)) return `${vm.name}: already runs on ${f.osDiskName}; nothing to do`;
   if (lc(current) !== lc(f.copyId)) fail(`the VM runs on ${current}, not on our copy ${f.copyId}: not rolling back`);
   const copy = await cloud.getDisk(sub, rg, f.copyName ?? "");
-  if (copy?.tags?.[REPAIR_TAG] !== f.tag || lc(copy?.id) !== lc(f.copyId)) fail(`${f.copyId} does not carry our tag: not rolling back`);
+  if (copy?.tags?.[REPAIR_TAG] !== f.tag || lc(copy?.id) !== lc(f.copyId))
+    fail(`${f.copyId} does not carry our tag: not rolling back`);
   const snap = await cloud.getSnapshot(sub, rg, f.snapshotName!);
   if (snap?.tags?.[REPAIR_TAG] !== f.tag || lc(snap?.creationData?.sourceResourceId) !== lc(f.osDiskId)) {
-    fail(`our snapshot ${f.snapshotName} was not taken from ${f.osDiskId}: refusing to attach a disk the repair did not record`);
+    fail(
+      `our snapshot ${f.snapshotName} was not taken from ${f.osDiskId}: refusing to attach a disk the repair did ` +
+        `not record`,
+    );
   }
   const where = parseResourceId(f.osDiskId!);
   const original = where ? await cloud.getDisk(where.sub, where.rg, where.name) : undefined;
   if (!original) fail(`original OS disk ${f.osDiskId} not found`);
   if (original!.managedBy) fail(`original OS disk is attached to ${original!.managedBy}`);
-  const locks = await cloud.listLocks([vm.id, f.osDiskId!, f.copyId!, `/subscriptions/${sub}/resourceGroups/${rg}`]).catch((e: Error) => fail(`cannot read management locks (${e.message})`));
+  const locks = await cloud
+    .listLocks([vm.id, f.osDiskId!, f.copyId!, `/subscriptions/${sub}/resourceGroups/${rg}`])
+    .catch((e: Error) => fail(`cannot read management locks (${e.message})`));
   if (locks.length > 0) fail(`under management lock ${locks.map((l) => l.name).join(", ")}`);
   await cloud.deallocate(sub, rg, vm.name);
-  await cloud.updateVm(sub, rg, vm.name, { storageProfile: { osDisk: osDiskSwap(model!.storageProfile?.osDisk?.createOption, f.osDiskName!, f.osDiskId!) } });
+  await cloud.updateVm(sub, rg, vm.name, {
+    storageProfile: { osDisk: osDiskSwap(model!.storageProfile?.osDisk?.createOption, f.osDiskName!, f.osDiskId!) },
+  });
   await cloud.start(sub, rg, vm.name);
   vm.status = "rolled-back";
   await saveJournal(journalFile, journal);
-  return `${vm.name}: OS disk swapped back to ${f.osDiskName}; repaired copy ${f.copyName} and snapshot ${f.snapshotName} kept`;
+  return `${vm.name}: OS disk swapped back to ${f.osDiskName}; repaired copy ${f.copyName} and snapshot ` +
+    `${f.snapshotName} kept`;
 }
 
 export type { VirtualMachine };
