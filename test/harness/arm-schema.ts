@@ -1,5 +1,5 @@
 import Ajv, { ErrorObject, ValidateFunction } from "ajv";
-import { readdirSync, readFileSync, statSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import * as path from "node:path";
 
 /*
@@ -13,7 +13,9 @@ import * as path from "node:path";
  * files stay as in the source, resolved against each file's $id.
  */
 
-const SPECS = path.join(__dirname, "specs");
+/** The specs folder beside this file, also when it runs compiled from dist/ (bench). */
+const SPECS = [path.join(__dirname, "specs"), path.resolve(__dirname, "../../../test/harness/specs")].find((d) => existsSync(d))
+  ?? path.join(__dirname, "specs");
 const BASE = "https://specs.rdp-guard.test/";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };
