@@ -1,10 +1,10 @@
 import { Command } from "commander";
 import { lower } from "../azure/model";
-import { lockQuery, typeQuery, Selection } from "../azure/queries";
+import { typeQuery, Selection } from "../azure/queries";
 import { loadPlan } from "../fleet/documents";
 import { SdkRepairCloud } from "../fleet/repair/cloud";
 import { REPAIR_STEPS, loadJournal } from "../fleet/repair/journal";
-import { RepairWorkflow, initJournal, rollbackVm } from "../fleet/repair/workflow";
+import { RepairError, RepairWorkflow, checkPlanId, initJournal, rollbackVm } from "../fleet/repair/workflow";
 import { InputError } from "../formats/json-source";
 import { azureCredential, connection, fleetSource } from "./azure-options";
 import { CliIo } from "./scan";
@@ -18,26 +18,76 @@ interface RepairCliOptions {
   armEndpoint?: string;
   caFile?: string;
   maxAgeHours: number;
+  extensionName: string;
+}
+
+/** Minutes one offline repair is expected to take (snapshot, copy, rescue VM, script, swap, start, verify). */
+export const MINUTES_PER_VM = 45;
+
+/** `--max-age-hours`: a positive number, rejected the way `plan` rejects it. */
+export function parseMaxAgeHours(v: string): number {
+  if (!/^\d+(\.\d+)?$/.test(v) || Number(v) <= 0)
+    throw new InputError(`--max-age-hours: '${v}' is not a positive number`);
+  return Number(v);
+}
+
+/**
+ * AZURE_ACCESS_TOKEN is a bearer token that cannot be refreshed: read its `exp` and refuse one that ends
+ * before the run is expected to. DefaultAzureCredential refreshes its tokens and suits long repairs.
+ */
+export function checkTokenLifetime(token: string, minutesNeeded: number, now = Date.now()): void {
+  let exp: unknown;
+  try {
+    exp = (JSON.parse(Buffer.from(token.split(".")[1] ?? "", "base64url").toString("utf8")) as { exp?: unknown }).exp;
+  } catch {
+    exp = undefined;
+  }
+  const hint =
+    "unset AZURE_ACCESS_TOKEN to use DefaultAzureCredential (az login, managed identity, workload identity), " +
+      "which renews its tokens";
+  if (typeof exp !== "number")
+    throw new InputError(`AZURE_ACCESS_TOKEN is not a JWT with an 'exp' claim, so its lifetime is unknown: ${hint}`);
+  const left = Math.floor((exp * 1000 - now) / 60_000);
+  if (left < minutesNeeded) {
+    throw new InputError(
+      `AZURE_ACCESS_TOKEN expires in ${Math.max(left, 0)} min (${new Date(exp * 1000).toISOString()}), before ` +
+        `this repair is expected to end (~${minutesNeeded} min): ${hint}`,
+    );
+  }
 }
 
 async function cloudFor(o: { armEndpoint?: string; caFile?: string }, env: NodeJS.ProcessEnv): Promise<SdkRepairCloud> {
   return new SdkRepairCloud(await azureCredential(env), await connection(o));
 }
 
-export function repairCommand(io: CliIo, setExit: (code: number) => void, env: NodeJS.ProcessEnv = process.env): Command {
+export function repairCommand(
+  io: CliIo,
+  setExit: (code: number) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Command {
   return new Command("repair")
-    .description("Repair unreachable VMs offline (snapshot, rescue VM, hive fix, disk swap) as a resumable, journaled workflow")
+    .description(
+      "Repair unreachable VMs offline (snapshot, rescue VM, hive fix, disk swap) as a resumable, journaled workflow",
+    )
     .requiredOption("--plan <file>", "plan JSON written by `rdp-guard plan` (VMs marked offline-repair)")
-    .option("--journal <file>", "journal file (default rdp-guard-repair-<plan id>.json); an interrupted run resumes from it")
+    .option(
+      "--journal <file>",
+      "journal file (default rdp-guard-repair-<plan id>.json); an interrupted run resumes from it",
+    )
     .option("--dry-run", "show the steps, change nothing", false)
     .option("--yes", "confirm: this deallocates VMs and swaps their OS disks", false)
     .option("--rescue-vm-size <size>", "size of the rescue VMs", "Standard_D2s_v5")
     .option("--arm-endpoint <url>", "Azure Resource Manager endpoint")
     .option("--ca-file <pem>", "extra CA certificates to trust (PEM)")
-    .option("--max-age-hours <n>", "reject plans older than this", (v: string) => Number(v), 24)
+    .option(
+      "--extension-name <name>",
+      "name of the hardening CustomScript extension the verify step reads",
+      "azure-rdp-guard",
+    )
+    .option("--max-age-hours <n>", "reject plans older than this", parseMaxAgeHours, 24)
     .action(async (o: RepairCliOptions) => {
       const plan = await loadPlan(o.plan, o.maxAgeHours);
-      const journalFile = o.journal ?? `rdp-guard-repair-${plan.id}.json`;
+      const journalFile = o.journal ?? `rdp-guard-repair-${checkPlanId(plan.id)}.json`;
       const existing = await loadJournal(journalFile);
       const journal = initJournal(plan, existing);
       const targets = Object.values(journal.vms);
@@ -49,33 +99,41 @@ export function repairCommand(io: CliIo, setExit: (code: number) => void, env: N
       if (o.dryRun) {
         for (const vm of targets) {
           const todo = REPAIR_STEPS.filter((s) => vm.steps[s]?.status !== "done");
-          io.stdout(`${vm.name} (${vm.resourceGroup}): ${vm.status === "done" ? "already repaired" : todo.join(" -> ")}\n`);
+          io.stdout(
+            `${vm.name} (${vm.resourceGroup}): ${vm.status === "done" ? "already repaired" : todo.join(" -> ")}\n`,
+          );
         }
         setExit(0);
         return;
       }
-      if (!o.yes) throw new InputError("repair deallocates VMs and swaps their OS disks: pass --yes to go ahead (or --dry-run to see the steps)");
+      if (!o.yes)
+        throw new InputError(
+          "repair deallocates VMs and swaps their OS disks: pass --yes to go ahead (or --dry-run to see the steps)",
+        );
+      const pending = targets.filter((t) => t.status !== "done" && t.status !== "rolled-back").length;
+      if (env.AZURE_ACCESS_TOKEN) checkTokenLifetime(env.AZURE_ACCESS_TOKEN, pending * MINUTES_PER_VM);
       const cloud = await cloudFor(o, env);
       const source = await fleetSource(o, env);
-      const sel: Selection = { subscriptions: [...new Set(targets.map((t) => t.subscriptionId))], managementGroups: [], resourceGroups: [], tags: [] };
+      const sel: Selection = {
+        subscriptions: [...new Set(targets.map((t) => t.subscriptionId))],
+        managementGroups: [],
+        resourceGroups: [],
+        tags: [],
+      };
       let nics: Awaited<ReturnType<typeof source.query>> | undefined;
-      let locks: Awaited<ReturnType<typeof source.query>> | undefined;
       const workflow = new RepairWorkflow(cloud, journal, plan, {
-        journalFile, rescueVmSize: o.rescueVmSize, baseline: { rdpPort: plan.config.rdpPorts[0] },
+        journalFile,
+        rescueVmSize: o.rescueVmSize,
+        baseline: { rdpPort: plan.config.rdpPorts[0] },
+        extensionName: o.extensionName,
         log: (l) => io.stdout(`${l}\n`),
         nicSubnet: async (nicId) => {
           nics ??= await source.query(typeQuery("microsoft.network/networkinterfaces"), sel);
           const nic = nics.find((n) => lower(n.id) === lower(nicId));
-          const cfg = (nic?.properties?.ipConfigurations as { properties?: { subnet?: { id?: string } } }[] | undefined)?.[0];
+          const cfg = (
+            nic?.properties?.ipConfigurations as { properties?: { subnet?: { id?: string } } }[] | undefined
+          )?.[0];
           return cfg?.properties?.subnet?.id;
-        },
-        locksOn: async (vmId) => {
-          locks ??= await source.query(lockQuery(), sel);
-          const id = lower(vmId);
-          return locks.filter((l) => {
-            const scope = lower(l.id.split(/\/providers\/Microsoft\.Authorization\/locks\//i)[0]);
-            return id === scope || id.startsWith(`${scope}/`);
-          }).map((l) => `${l.name} (${String(l.properties?.level ?? "")})`);
         },
       });
       const r = await workflow.runAll();
@@ -85,7 +143,11 @@ export function repairCommand(io: CliIo, setExit: (code: number) => void, env: N
     });
 }
 
-export function rollbackCommand(io: CliIo, setExit: (code: number) => void, env: NodeJS.ProcessEnv = process.env): Command {
+export function rollbackCommand(
+  io: CliIo,
+  setExit: (code: number) => void,
+  env: NodeJS.ProcessEnv = process.env,
+): Command {
   return new Command("rollback")
     .description("Swap a repaired VM's original OS disk back (from the repair journal); deletes nothing")
     .argument("<vm>", "VM name or id")
@@ -96,10 +158,24 @@ export function rollbackCommand(io: CliIo, setExit: (code: number) => void, env:
     .action(async (name: string, o: { journal: string; yes: boolean; armEndpoint?: string; caFile?: string }) => {
       const journal = await loadJournal(o.journal);
       if (!journal) throw new InputError(`${o.journal}: no such journal`);
-      const vm = Object.values(journal.vms).find((v) => v.name.toLowerCase() === name.toLowerCase() || v.id.toLowerCase() === name.toLowerCase());
+      const vm = Object.values(journal.vms).find(
+        (v) => v.name.toLowerCase() === name.toLowerCase() || v.id.toLowerCase() === name.toLowerCase(),
+      );
       if (!vm) throw new InputError(`${o.journal}: no VM '${name}' in this journal`);
-      if (!o.yes) throw new InputError(`rollback deallocates ${vm.name} and swaps its OS disk back to ${vm.facts.osDiskName ?? "the original"}: pass --yes`);
-      io.stdout(`${await rollbackVm(await cloudFor(o, env), vm, journal, o.journal)}\n`);
+      if (!o.yes)
+        throw new InputError(
+          `rollback deallocates ${vm.name} and swaps its OS disk back to ` +
+            `${vm.facts.osDiskName ?? "the original"}: pass --yes`,
+        );
+      if (env.AZURE_ACCESS_TOKEN) checkTokenLifetime(env.AZURE_ACCESS_TOKEN, 15);
+      try {
+        io.stdout(`${await rollbackVm(await cloudFor(o, env), vm, journal, o.journal)}\n`);
+      } catch (e) {
+        if (!(e instanceof RepairError)) throw e;
+        io.stderr(`rdp-guard: rollback ${e.message}\n`);
+        setExit(1);
+        return;
+      }
       setExit(0);
     });
 }

@@ -6,6 +6,7 @@ import { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { GraphRow, InstanceView } from "../../src/azure/model";
+import { validateRequest } from "./arm-schema";
 
 /*
  * A local ARM endpoint on 127.0.0.1 (HTTPS: the SDK refuses bearer tokens over plain HTTP) serving
@@ -19,6 +20,9 @@ export interface FakeFleet {
   readonly instanceViews: Map<string, InstanceView>;
 }
 
+/** A route plugged into the server (Compute, Locks, Resource Graph, LRO monitors): true when it answered. */
+export type ArmRoute = (req: IncomingMessage, body: string, res: ServerResponse) => boolean | Promise<boolean>;
+
 export interface FakeArmOptions {
   /** Answer every Nth Resource Graph request with 429 (Retry-After). */
   readonly throttleEvery?: number;
@@ -28,8 +32,8 @@ export interface FakeArmOptions {
   readonly latencyMs?: number;
   /** Report the user quota as spent every Nth Resource Graph response (resets after 1 s). */
   readonly quotaSpentEvery?: number;
-  /** Any extra route (e.g. the repair workflow's operations). */
-  readonly extraRoutes?: (req: IncomingMessage, body: string, res: ServerResponse) => boolean | Promise<boolean>;
+  /** Extra routes, tried in order (e.g. FakeCompute.routes, the Locks and Resource Graph routes). */
+  readonly extraRoutes?: ArmRoute | readonly ArmRoute[];
 }
 
 export interface FakeArmStats {
@@ -56,6 +60,17 @@ export function testCertificate(): { key: string; cert: string } {
   ], { stdio: "ignore" });
   tlsMaterial = { key: readFileSync(path.join(dir, "key.pem"), "utf8"), cert: readFileSync(path.join(dir, "cert.pem"), "utf8") };
   return tlsMaterial;
+}
+
+/**
+ * An ARM error answer: `{ error: { code, message } }`, the shape of ErrorResponse in
+ * azure-rest-api-specs common-types/resource-management (and CloudError in Compute's common.json).
+ */
+export function armError(
+  res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {},
+): true {
+  send(res, status, { error: { code, message } }, headers);
+  return true;
 }
 
 function send(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -124,7 +139,8 @@ export class FakeArmServer {
         if (!view) return send(res, 404, { error: { code: "ResourceNotFound", message: `The Resource '${iv[3]}' was not found.` } });
         return send(res, 200, view);
       }
-      if (opts.extraRoutes && (await opts.extraRoutes(req, body, res))) return;
+      const extra = typeof opts.extraRoutes === "function" ? [opts.extraRoutes] : opts.extraRoutes ?? [];
+      for (const route of extra) if (await route(req, body, res)) return;
       send(res, 404, { error: { code: "NotFound", message: `${req.method} ${url.pathname} is not served by the fake ARM server` } });
     } finally {
       this.stats.inFlight--;
@@ -133,7 +149,22 @@ export class FakeArmServer {
 
   private graph(fleet: FakeFleet, opts: FakeArmOptions, body: string, res: ServerResponse): void {
     this.stats.graphRequests++;
-    const req = JSON.parse(body) as { query: string; subscriptions?: string[]; options?: { $skipToken?: string; $top?: number; resultFormat?: string } };
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(body);
+    } catch {
+      armError(res, 400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.");
+      return;
+    }
+    // The body must match QueryRequest (resourcegraph.json 2024-04-01); Resource Graph answers 400 BadRequest.
+    const invalid = validateRequest("graphQuery", parsed);
+    if (invalid) {
+      armError(res, 400, "BadRequest", `The query request is invalid: ${invalid}`);
+      return;
+    }
+    const req = parsed as {
+      query: string; subscriptions?: string[]; options?: { $skipToken?: string; $top?: number; resultFormat?: string };
+    };
     const key = `${req.query}|${req.options?.$skipToken ?? ""}`;
     const was = this.throttledAt.get(key);
     if (was !== undefined) {

@@ -3,7 +3,18 @@ import * as path from "node:path";
 import { InputError } from "../../formats/json-source";
 
 export const REPAIR_STEPS = [
-  "inspect", "snapshot", "disk-copy", "rescue-vm", "offline-script", "detach-copy", "deallocate", "swap", "start", "verify", "cleanup",
+  "inspect",
+  "snapshot",
+  "disk-copy",
+  "rescue-vm",
+  "offline-script",
+  "detach-copy",
+  "pre-swap-check",
+  "deallocate",
+  "swap",
+  "start",
+  "verify",
+  "cleanup",
 ] as const;
 export type RepairStep = (typeof REPAIR_STEPS)[number];
 
@@ -17,6 +28,20 @@ export interface StepRecord {
 export interface RepairFacts {
   osDiskId?: string;
   osDiskName?: string;
+  /** The OS disk's createOption, kept as it is in the swap PATCH (it cannot change). */
+  osCreateOption?: string;
+  diskEncryptionSetId?: string;
+  nicIds?: string[];
+  /** Short hash of the VM id and plan id: every per-VM resource name carries it. */
+  nameHash?: string;
+  /** Our tag value on every resource we create; reuse and delete require it. */
+  tag?: string;
+  rescueImageSku?: string;
+  rescueVmId?: string;
+  /** Offline-script runs so far; each gets its own forceUpdateTag. */
+  scriptAttempts?: number;
+  /** The disk the offline script repaired (the rescue VM's only data disk when it ran). */
+  repairedDiskId?: string;
   location?: string;
   zones?: string[];
   subnetId?: string;
@@ -42,9 +67,11 @@ export interface VmJournal {
 }
 
 export interface RepairJournal {
-  readonly version: 1;
+  readonly version: 2;
   readonly kind: "rdp-guard-repair-journal";
   readonly planId: string;
+  /** sha256 of the plan's offline-repair VM list: a journal steers only the plan it was written for. */
+  readonly vmListHash: string;
   readonly createdAt: string;
   vms: Record<string, VmJournal>;
 }
@@ -63,7 +90,25 @@ export async function loadJournal(file: string): Promise<RepairJournal | undefin
   } catch {
     throw new InputError(`${file}: journal is not valid JSON; it was not changed (move it aside to start over)`);
   }
-  if (v?.kind !== "rdp-guard-repair-journal" || v.version !== 1) throw new InputError(`${file}: not an rdp-guard repair journal`);
+  if (v?.kind !== "rdp-guard-repair-journal") throw new InputError(`${file}: not an rdp-guard repair journal`);
+  if (v.version !== 2)
+    throw new InputError(
+      `${file}: repair journal format ${String(v.version)} is not supported: finish it with the version that ` +
+        `wrote it, or move it aside`,
+    );
+  if (typeof v.planId !== "string" || typeof v.vmListHash !== "string" || !v.vms || typeof v.vms !== "object") {
+    throw new InputError(`${file}: repair journal lacks planId, vmListHash or vms`);
+  }
+  for (const [key, vm] of Object.entries(v.vms)) {
+    if (
+      vm?.id !== key ||
+      typeof vm.name !== "string" ||
+      typeof vm.subscriptionId !== "string" ||
+      typeof vm.resourceGroup !== "string"
+    ) {
+      throw new InputError(`${file}: journal entry '${key}' is inconsistent (id, name, subscription, resource group)`);
+    }
+  }
   return v;
 }
 
