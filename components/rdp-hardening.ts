@@ -3,7 +3,7 @@ import * as compute from "@pulumi/azure-native/compute";
 import { encodeHardeningCommand } from "../src/baseline/encode";
 import { DEFAULT_HARDENING, HardeningOptions, ResolvedOptions, resolveOptions } from "../src/baseline/options";
 import { renderHardeningScript, scriptSha256 } from "../src/baseline/render-online";
-import { packageVersion } from "../src/cli/version";
+import { packageVersion } from "../src/version";
 import { HardeningMode, SecurityLayer } from "./enums";
 
 export { HardeningMode, SecurityLayer } from "./enums";

@@ -1,6 +1,7 @@
 import Ajv, { ErrorObject } from "ajv";
 import addFormats from "ajv-formats";
 import { expiredExemption } from "./checks";
+import { ConfigError } from "./errors";
 import { AddressSet, EMPTY, addrUnion, parseAddress, publicCount } from "./nsg/addresses";
 import { EngineOptions } from "./nsg/evaluate";
 import { Finding } from "./nsg/findings";
@@ -101,9 +102,6 @@ export const CONFIG_SCHEMA: JsonSchema & { $schema: string; title: string } = {
   properties: { ...CONFIG_PROPERTIES, enforcementLevel: { type: "string" } },
 };
 
-export class ConfigError extends Error {
-  override readonly name = "ConfigError";
-}
 
 let validator: ReturnType<Ajv["compile"]> | undefined;
 function validate(value: unknown): ErrorObject[] {

@@ -2,7 +2,8 @@
  * azure-rdp-guard: the pure engine (no Pulumi imports). The component lives in
  * `azure-rdp-guard/components` so that engine users do not load @pulumi/azure-native.
  */
-export { DEFAULT_CONFIG, loadConfig, ConfigError } from "./config";
+export { DEFAULT_CONFIG, loadConfig } from "./config";
+export { UserError, InputError, ConfigError, isUserError } from "./errors";
 export type { GuardConfig, Exemption } from "./config";
 export { scanNsgs } from "./engine";
 export { scanInputs } from "./scan";

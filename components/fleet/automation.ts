@@ -1,7 +1,7 @@
 import { accessSync, constants } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
-import { InputError } from "../../src/formats/json-source";
+import { InputError } from "../../src/errors";
 
 /** Where the Pulumi CLI would be: PATH, then the installer's default ~/.pulumi/bin. */
 export function findPulumiCli(env: NodeJS.ProcessEnv = process.env): string | undefined {

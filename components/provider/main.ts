@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { ComponentProviderOptions, componentProviderHost } from "@pulumi/pulumi/provider/experimental";
-import { packageVersion } from "../../src/cli/version";
+import { packageVersion } from "../../src/version";
 import { RdpHardening } from "../rdp-hardening";
 
 /*

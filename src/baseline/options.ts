@@ -1,3 +1,4 @@
+import { BaselineError } from "../errors";
 /** User-facing knobs of the RDP baseline; every field has a secure default. */
 export interface HardeningOptions {
   /**
@@ -44,9 +45,6 @@ export const DEFAULT_HARDENING: ResolvedOptions = {
   disableGroupPolicyTemporarily: false,
 };
 
-export class BaselineError extends Error {
-  override readonly name = "BaselineError";
-}
 
 /** Fills defaults and rejects values the script could not apply safely, naming the field. */
 export function resolveOptions(o: HardeningOptions = {}): ResolvedOptions {

@@ -7,7 +7,7 @@ import { renderSarif } from "../report/sarif";
 import { AzureCliOptions, addAzureOptions, fleetSource, selectionOf } from "./azure-options";
 import { writeOutput } from "./output";
 import { CliIo, FailOn, exitCode } from "./scan";
-import { packageVersion } from "./version";
+import { packageVersion } from "../version";
 
 interface AuditCliOptions extends AzureCliOptions {
   format: "text" | "json" | "sarif";

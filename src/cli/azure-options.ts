@@ -3,7 +3,7 @@ import { promises as fs } from "node:fs";
 import type { TokenCredential } from "@azure/core-auth";
 import { Selection } from "../azure/queries";
 import { SdkFleetSource, staticTokenCredential } from "../azure/sdk-source";
-import { InputError } from "../formats/json-source";
+import { InputError } from "../errors";
 
 export interface AzureCliOptions {
   subscription: string[];

@@ -1,4 +1,4 @@
-import { ConfigError } from "../config";
+import { ConfigError } from "../errors";
 import { internetRdpTcp } from "../checks";
 import { readJsonFile } from "../formats/json-source";
 

@@ -1,6 +1,7 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { InputError, JsonDocument, parseJsonText, readJsonFile } from "../formats/json-source";
+import { JsonDocument, parseJsonText, readJsonFile } from "../formats/json-source";
+import { InputError } from "../errors";
 
 /** Expands CLI paths: files as given, directories recursed for `*.json`, `-` for standard input. */
 export async function collectFiles(paths: readonly string[]): Promise<{ file: string; explicit: boolean }[]> {

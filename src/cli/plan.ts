@@ -2,7 +2,7 @@ import { Command } from "commander";
 import { auditFleet } from "../fleet/audit";
 import { loadAudit } from "../fleet/documents";
 import { RemediationPlan, buildPlan } from "../fleet/plan";
-import { InputError } from "../formats/json-source";
+import { InputError } from "../errors";
 import { AzureCliOptions, addAzureOptions, fleetSource, selectionOf } from "./azure-options";
 import { configFromFile } from "./audit";
 import { writeOutput } from "./output";

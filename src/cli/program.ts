@@ -1,17 +1,11 @@
 import { Command, CommanderError } from "commander";
-import { ConfigError } from "../config";
-import { InputError } from "../formats/json-source";
+import { isUserError } from "../errors";
 import { auditCommand } from "./audit";
 import { planCommand } from "./plan";
 import { remediateCommand } from "./remediate";
 import { repairCommand, rollbackCommand } from "./repair";
 import { CliIo, scanCommand } from "./scan";
-import { packageVersion } from "./version";
-
-/** Errors that are the user's input, printed as one line without a stack trace. */
-export function isUserError(e: unknown): e is Error {
-  return e instanceof InputError || e instanceof ConfigError || (e instanceof Error && e.name === "UserError");
-}
+import { packageVersion } from "../version";
 
 /** Azure SDK and identity failures (auth, permissions, network) as one line naming the request. */
 function azureError(e: unknown): string | undefined {

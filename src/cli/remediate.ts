@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import * as path from "node:path";
 import { Command } from "commander";
 import { loadPlan } from "../fleet/documents";
-import { InputError } from "../formats/json-source";
+import { InputError } from "../errors";
 import { renderPlanText } from "./plan";
 import { CliIo } from "./scan";
 

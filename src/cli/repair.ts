@@ -4,8 +4,8 @@ import { typeQuery, Selection } from "../azure/queries";
 import { loadPlan } from "../fleet/documents";
 import { SdkRepairCloud } from "../fleet/repair/cloud";
 import { REPAIR_STEPS, loadJournal } from "../fleet/repair/journal";
-import { RepairError, RepairWorkflow, checkPlanId, initJournal, rollbackVm } from "../fleet/repair/workflow";
-import { InputError } from "../formats/json-source";
+import { RepairWorkflow, checkPlanId, initJournal, rollbackVm } from "../fleet/repair/workflow";
+import { InputError, RepairError } from "../errors";
 import { azureCredential, connection, fleetSource } from "./azure-options";
 import { CliIo } from "./scan";
 

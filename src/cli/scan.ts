@@ -2,7 +2,8 @@ import { Command, Option } from "commander";
 import { GuardConfig, loadConfig } from "../config";
 import { ArmParameterValues, readParametersFile } from "../formats/arm";
 import { parseDocument } from "../formats/detect";
-import { InputError, JsonDocument, readJsonFile, resolveLocations } from "../formats/json-source";
+import { JsonDocument, readJsonFile, resolveLocations } from "../formats/json-source";
+import { InputError } from "../errors";
 import { FORMATS, FormatName, ParsedInput } from "../formats/types";
 import { Finding, SEVERITY_RANK } from "../nsg/findings";
 import { SourceLocation } from "../nsg/rules";
@@ -14,7 +15,7 @@ import { scanInputs } from "../scan";
 import { readConfigFile } from "./config-file";
 import { collectFiles, readInput } from "./inputs";
 import { writeOutput } from "./output";
-import { packageVersion } from "./version";
+import { packageVersion } from "../version";
 
 export type FailOn = "error" | "warning" | "never";
 export type OutputFormat = "text" | "json" | "sarif";

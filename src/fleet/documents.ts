@@ -1,5 +1,6 @@
 import { promises as fs } from "node:fs";
-import { InputError, parseJsonText } from "../formats/json-source";
+import { parseJsonText } from "../formats/json-source";
+import { InputError } from "../errors";
 import { AuditDocument } from "./audit";
 import { RemediationPlan } from "./plan";
 

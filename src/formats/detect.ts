@@ -1,6 +1,7 @@
 import { ArmParameterValues, isArmTemplate, parseArm } from "./arm";
 import { isAzExport, parseAz } from "./az";
-import { InputError, JsonDocument } from "./json-source";
+import { JsonDocument } from "./json-source";
+import { InputError } from "../errors";
 import { isPulumiPreview, isPulumiStackExport, parsePulumiPreview, parsePulumiStackExport } from "./pulumi-json";
 import { isTerraformJson, parseTerraform } from "./terraform";
 import { FORMATS, FormatName, ParsedInput } from "./types";

@@ -1,5 +1,6 @@
 import { promises as fs } from "node:fs";
 import { ParseError, ParseErrorCode, parse as parseJsonc, printParseErrorCode } from "jsonc-parser";
+import { InputError } from "../errors";
 import { SourceLocation } from "../nsg/rules";
 
 /** A JSON input: its parsed value and the text, kept to locate findings by JSON path. */
@@ -9,10 +10,6 @@ export interface JsonDocument {
   readonly value: unknown;
 }
 
-/** Bad input: the CLI prints the message and exits 2, without a stack trace. */
-export class InputError extends Error {
-  override readonly name = "InputError";
-}
 
 /** Parses JSON text; invalid JSON is an InputError naming the file, line and column. */
 export function parseJsonText(file: string, text: string): JsonDocument {

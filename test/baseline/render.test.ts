@@ -1,7 +1,8 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
 import { CMD_LINE_LIMIT, COMMAND_PREFIX, decodeHardeningCommand, encodeHardeningCommand, packBits, unpackBits } from "../../src/baseline/encode";
-import { BaselineError, HardeningOptions, resolveOptions } from "../../src/baseline/options";
+import { HardeningOptions, resolveOptions } from "../../src/baseline/options";
+import { BaselineError } from "../../src/errors";
 import { renderHardeningScript } from "../../src/baseline/render-online";
 import { actionSteps, observedSettings, registrySettings } from "../../src/baseline/settings";
 import { commandNames, powershellSyntaxErrors, unguardedMutations } from "../harness/powershell";

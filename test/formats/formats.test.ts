@@ -2,7 +2,8 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../src/config";
 import { readParametersFile } from "../../src/formats/arm";
 import { detectFormat, parseDocument } from "../../src/formats/detect";
-import { InputError, parseJsonText, resolveLocations } from "../../src/formats/json-source";
+import { parseJsonText, resolveLocations } from "../../src/formats/json-source";
+import { InputError } from "../../src/errors";
 import { scanInputs } from "../../src/scan";
 import { doc, example, fixture } from "../helpers/files";
 

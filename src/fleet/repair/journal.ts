@@ -1,6 +1,6 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { InputError } from "../../formats/json-source";
+import { InputError } from "../../errors";
 
 export const REPAIR_STEPS = [
   "inspect",

@@ -3,7 +3,7 @@ import type { Disk, VirtualMachine } from "@azure/arm-compute";
 import { encodeHardeningCommand } from "../../baseline/encode";
 import { HardeningOptions } from "../../baseline/options";
 import { renderOfflineScript } from "../../baseline/render-offline";
-import { InputError } from "../../formats/json-source";
+import { InputError, RepairError } from "../../errors";
 import { agentState, hardeningState } from "../instance-view";
 import { RemediationPlan } from "../plan";
 import { RepairCloud, parseResourceId } from "./cloud";
@@ -24,17 +24,6 @@ export interface RepairOptions {
   /** Test hook: called after a step's cloud work, before the journal records it as done. */
   readonly beforeRecord?: (vmId: string, step: RepairStep) => void | Promise<void>;
   readonly sleep?: (ms: number) => Promise<void>;
-}
-
-export class RepairError extends Error {
-  constructor(
-    readonly vm: string,
-    readonly step: RepairStep,
-    message: string,
-  ) {
-    super(`${vm}: step ${step}: ${message}`);
-    this.name = "RepairError";
-  }
 }
 
 /** The tag on every resource the repair creates; its value binds the resource to one plan and VM. */
