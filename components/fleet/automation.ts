@@ -1,44 +1,37 @@
-import { accessSync, constants } from "node:fs";
-import * as os from "node:os";
 import * as path from "node:path";
-import { InputError } from "../../src/errors";
+import { UserError } from "../../src/errors";
+import { RemediationPlan } from "../../src/fleet/plan";
+import { PULUMI_MISSING, findPulumiCli } from "./pulumi-cli";
+import { programOutputs, remediationResources } from "./remediation-program";
 
-/** Where the Pulumi CLI would be: PATH, then the installer's default ~/.pulumi/bin. */
-export function findPulumiCli(env: NodeJS.ProcessEnv = process.env): string | undefined {
-  const exe = process.platform === "win32" ? "pulumi.exe" : "pulumi";
-  const dirs = [...(env.PATH ?? "").split(path.delimiter).filter(Boolean), path.join(env.HOME ?? os.homedir(), ".pulumi", "bin")];
-  for (const d of dirs) {
-    const candidate = path.join(d, exe);
-    try {
-      accessSync(candidate, constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return undefined;
-}
-
-export const PULUMI_MISSING = "the Pulumi CLI is not installed (no `pulumi` on PATH or in ~/.pulumi/bin): install it from https://www.pulumi.com/docs/install/ and run again";
+/** The Pulumi project the inline program runs as (its stacks hold the remediation state). */
+export const REMEDIATION_PROJECT = "azure-rdp-guard-remediation";
 
 export interface RunProgramOptions {
-  readonly planFile: string;
+  readonly plan: RemediationPlan;
   readonly stackName: string;
   readonly dryRun: boolean;
-  /** Directory of the Pulumi.yaml (the package root). */
-  readonly workDir: string;
+  readonly extensionName?: string;
   readonly onOutput: (line: string) => void;
   readonly env?: NodeJS.ProcessEnv;
 }
 
-/** Runs the remediation program through the Automation API: preview for a dry run, else up. */
+/**
+ * Runs the remediation program as an Automation API inline program: preview for a dry run, else
+ * up. An inline program needs no Pulumi.yaml and no TypeScript toolchain, so it runs from an
+ * installed package; the Pulumi CLI is the only outside tool.
+ */
 export async function runRemediationProgram(o: RunProgramOptions): Promise<{ summary: string }> {
   const cli = findPulumiCli(o.env);
-  if (!cli) throw new InputError(PULUMI_MISSING);
+  if (!cli) throw new UserError(PULUMI_MISSING);
   const { LocalWorkspace, PulumiCommand } = await import("@pulumi/pulumi/automation");
   const pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(cli)), skipVersionCheck: true });
-  const stack = await LocalWorkspace.createOrSelectStack({ stackName: o.stackName, workDir: o.workDir }, { pulumiCommand });
-  await stack.setConfig("azure-rdp-guard:planFile", { value: path.resolve(o.planFile) });
+  const program = async (): Promise<Record<string, unknown>> =>
+    programOutputs(remediationResources(o.plan, { extensionName: o.extensionName }));
+  const stack = await LocalWorkspace.createOrSelectStack(
+    { stackName: o.stackName, projectName: REMEDIATION_PROJECT, program },
+    { pulumiCommand },
+  );
   if (o.dryRun) {
     const r = await stack.preview({ onOutput: o.onOutput });
     return { summary: JSON.stringify(r.changeSummary) };

@@ -1,20 +1,32 @@
 import { existsSync } from "node:fs";
 import * as path from "node:path";
+import { spawn } from "node:child_process";
 import { Command } from "commander";
 import { loadPlan } from "../fleet/documents";
+import { RunnerRequest } from "../fleet/runner-request";
 import { InputError } from "../errors";
 import { renderPlanText } from "./plan";
 import { CliIo } from "./scan";
 
-/** The package root holds Pulumi.yaml (the remediation program). */
-export function programDir(): string {
-  let dir = __dirname;
-  while (!existsSync(path.join(dir, "Pulumi.yaml"))) {
-    const up = path.dirname(dir);
-    if (up === dir) throw new InputError("cannot find the remediation program (Pulumi.yaml) next to rdp-guard");
-    dir = up;
-  }
-  return dir;
+/**
+ * The remediation runner (components/fleet/runner.ts, compiled). It runs in its own process, so the
+ * CLI (src/) never loads Pulumi: only `remediate` starts it, after the plan has been checked here.
+ */
+export function runnerPath(): string {
+  const file = path.join(__dirname, "..", "..", "components", "fleet", "runner.js");
+  if (!existsSync(file)) throw new InputError(`${file}: the remediation runner is missing (build the package first)`);
+  return file;
+}
+
+/** Runs the runner with the request; its output streams through `io`; resolves to its exit code. */
+function runRunner(request: RunnerRequest, io: CliIo): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [runnerPath(), JSON.stringify(request)], { stdio: ["ignore", "pipe", "pipe"] });
+    child.stdout.on("data", (d: Buffer) => io.stdout(d.toString()));
+    child.stderr.on("data", (d: Buffer) => io.stderr(d.toString()));
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolve(code ?? (signal ? 2 : 0)));
+  });
 }
 
 export function remediateCommand(io: CliIo, setExit: (code: number) => void): Command {
@@ -23,8 +35,9 @@ export function remediateCommand(io: CliIo, setExit: (code: number) => void): Co
     .requiredOption("--plan <file>", "plan JSON written by `rdp-guard plan`")
     .option("--dry-run", "preview only", false)
     .option("--stack <name>", "Pulumi stack of the remediation program", "rdp-guard-remediation")
+    .option("--extension-name <name>", "name of the hardening CustomScript extension (as in audit)", "azure-rdp-guard")
     .option("--max-age-hours <n>", "reject plans older than this", (v: string) => Number(v), 24)
-    .action(async (opts: { plan: string; dryRun: boolean; stack: string; maxAgeHours: number }) => {
+    .action(async (opts: { plan: string; dryRun: boolean; stack: string; maxAgeHours: number; extensionName: string }) => {
       const plan = await loadPlan(opts.plan, opts.maxAgeHours);
       io.stderr(renderPlanText(plan));
       const online = plan.vms.filter((v) => v.actions.includes("online-rerun")).length + plan.nsgFixes.length;
@@ -33,12 +46,10 @@ export function remediateCommand(io: CliIo, setExit: (code: number) => void): Co
         setExit(0);
         return;
       }
-      // The Pulumi-side code loads only here, so scan/audit/plan never import Pulumi.
-      const { runRemediationProgram } = await import("../../components/fleet/automation");
-      const r = await runRemediationProgram({
-        planFile: opts.plan, stackName: opts.stack, dryRun: opts.dryRun, workDir: programDir(), onOutput: (l) => io.stdout(l),
-      });
-      io.stdout(`${opts.dryRun ? "preview" : "update"} finished: ${r.summary}\n`);
-      setExit(0);
+      const request: RunnerRequest = {
+        planFile: path.resolve(opts.plan), maxAgeHours: opts.maxAgeHours, stackName: opts.stack, dryRun: opts.dryRun,
+        extensionName: opts.extensionName,
+      };
+      setExit(await runRunner(request, io));
     });
 }
