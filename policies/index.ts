@@ -1,10 +1,6 @@
 import { PolicyPack } from "@pulumi/policy";
-import { nsgNoInternetRdp } from "./nsg-no-internet-rdp";
-import { nsgNoInternetRdpStandalone } from "./nsg-no-internet-rdp-standalone";
-import { windowsVmBootDiagnostics } from "./windows-vm-boot-diagnostics";
-import { windowsVmRdpHardening } from "./windows-vm-rdp-hardening";
+import { PACK_NAME, rdpGuardPolicies } from "azure-rdp-guard/policies";
 
-// `pulumi preview --policy-pack policies` loads this file through ts-node.
-new PolicyPack("azure-rdp-guard", {
-  policies: [nsgNoInternetRdp, nsgNoInternetRdpStandalone, windowsVmBootDiagnostics, windowsVmRdpHardening],
-});
+// `pulumi preview --policy-pack <this dir>` loads this file. Config comes from the policy group or
+// `--policy-pack-config`; pass options to rdpGuardPolicies() to set defaults in code.
+new PolicyPack(PACK_NAME, { policies: rdpGuardPolicies() });

@@ -69,8 +69,8 @@ export class PolicyPackProcess {
     readonly stderr: () => string,
   ) {}
 
-  static async start(packDir = PACK_DIR): Promise<PolicyPackProcess> {
-    const runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack");
+  /** `runner`: the host's run-policy-pack; by default this repository's, else e.g. the pack's own install. */
+  static async start(packDir = PACK_DIR, runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack")): Promise<PolicyPackProcess> {
     const child = spawn(process.execPath, [runner, "127.0.0.1:1", packDir], { cwd: packDir, env: { ...process.env } });
     let err = "";
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));

@@ -1,6 +1,6 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { hardeningExtension } from "../src/checks";
-import { PulumiResource, hardenedVmNames, windowsVmFromPulumi } from "../src/formats/pulumi-resource";
+import { hardeningExtension } from "../../src/checks";
+import { PulumiResource, hardenedVmNames, windowsVmFromPulumi } from "../../src/formats/pulumi-resource";
 import { proxyGet } from "./pulumi-props";
 
 /**

@@ -1,8 +1,8 @@
 import { EnforcementLevel, ReportViolation } from "@pulumi/policy";
-import { GuardConfig, loadConfig } from "../src/config";
-import { Finding } from "../src/nsg/findings";
-import { Getter } from "../src/formats/fields";
-import { Unresolved } from "../src/nsg/rules";
+import { GuardConfig, loadConfig } from "../../src/config";
+import { Finding } from "../../src/nsg/findings";
+import { Getter } from "../../src/formats/fields";
+import { Unresolved } from "../../src/nsg/rules";
 
 /**
  * The policy host hands policies a proxy that throws `UnknownValueError` when a value is unknown
@@ -52,11 +52,18 @@ export function snapshotProps(props: Record<string, unknown>): Record<string, un
   return snapshot(props) as Record<string, unknown>;
 }
 
-/** Policy config, validated with the same schema and loader as the CLI's `--config`. */
-export function policyConfig(raw: unknown, policyName: string): GuardConfig {
+/** The config a pack author passes in code (same fields as rdp-guard.json); policy config overrides it. */
+export type PolicyConfigInput = Partial<GuardConfig>;
+
+/**
+ * Policy config, validated with the same schema and loader as the CLI's `--config`: the pack's
+ * own config (`base`, from code) with the host's per-policy config (policy group, `--policy-pack-config`)
+ * laid over it field by field.
+ */
+export function policyConfig(raw: unknown, policyName: string, base: PolicyConfigInput = {}): GuardConfig {
   const copy = raw && typeof raw === "object" ? { ...(raw as Record<string, unknown>) } : {};
   delete copy.enforcementLevel;
-  return loadConfig(copy, `policy config '${policyName}'`);
+  return loadConfig({ ...base, ...copy }, `policy config '${policyName}'`);
 }
 
 interface ViolationWithLevel {

@@ -1,6 +1,6 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { bootDiagnostics } from "../src/checks";
-import { windowsVmFromPulumi } from "../src/formats/pulumi-resource";
+import { bootDiagnostics } from "../../src/checks";
+import { windowsVmFromPulumi } from "../../src/formats/pulumi-resource";
 import { proxyGet } from "./pulumi-props";
 
 /**
