@@ -1,6 +1,6 @@
 /**
- * azure-rdp-guard: the pure engine (no Pulumi imports). The component lives in
- * `azure-rdp-guard/components` so that engine users do not load @pulumi/azure-native.
+ * azure-rdp-guard/engine: the pure engine. It loads no Pulumi package (test/consumer/engine-purity
+ * checks that at run time); the package root adds the RdpHardening component on top of it.
  */
 export { DEFAULT_CONFIG, loadConfig } from "./config";
 export { UserError, InputError, ConfigError, isUserError } from "./errors";
