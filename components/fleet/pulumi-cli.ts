@@ -21,3 +21,6 @@ export function findPulumiCli(env: NodeJS.ProcessEnv = process.env): string | un
 export const PULUMI_MISSING =
   "the Pulumi CLI is not installed (no `pulumi` on PATH or in ~/.pulumi/bin): " +
   "install it from https://www.pulumi.com/docs/install/ and run again";
+
+export const SDK_MISSING =
+  "remediate needs the Pulumi SDK beside azure-rdp-guard: npm install @pulumi/pulumi @pulumi/azure-native";

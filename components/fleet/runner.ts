@@ -1,7 +1,7 @@
 import { UserError, isUserError } from "../../src/errors";
 import { loadPlan } from "../../src/fleet/documents";
 import { RunnerRequest } from "../../src/fleet/runner-request";
-import { PULUMI_MISSING, findPulumiCli } from "./pulumi-cli";
+import { PULUMI_MISSING, SDK_MISSING, findPulumiCli } from "./pulumi-cli";
 
 /**
  * The process `rdp-guard remediate` starts: it loads Pulumi (the CLI itself never does, see
@@ -14,6 +14,14 @@ async function main(arg: string | undefined): Promise<number> {
   const plan = await loadPlan(req.planFile, req.maxAgeHours);
   // Checked before Pulumi and the azure-native modules load, so a missing CLI fails at once.
   if (!findPulumiCli()) throw new UserError(PULUMI_MISSING);
+  // The Pulumi SDK and azure-native are optional peer dependencies: a scan-only install skips them.
+  for (const m of ["@pulumi/pulumi/automation", "@pulumi/azure-native/network"]) {
+    try {
+      require.resolve(m);
+    } catch {
+      throw new UserError(`${SDK_MISSING} (cannot find ${m})`);
+    }
+  }
   const { runRemediationProgram } = await import("./automation");
   const r = await runRemediationProgram({
     plan, stackName: req.stackName, dryRun: req.dryRun, extensionName: req.extensionName,
