@@ -12,8 +12,6 @@ import { PULUMI_MISSING, SDK_MISSING, findPulumiCli } from "./pulumi-cli";
 async function main(arg: string | undefined): Promise<number> {
   const req = JSON.parse(arg ?? "{}") as RunnerRequest;
   const plan = await loadPlan(req.planFile, req.maxAgeHours);
-  // Checked before Pulumi and the azure-native modules load, so a missing CLI fails at once.
-  if (!findPulumiCli()) throw new UserError(PULUMI_MISSING);
   // The Pulumi SDK and azure-native are optional peer dependencies: a scan-only install skips them.
   for (const m of ["@pulumi/pulumi/automation", "@pulumi/azure-native/network"]) {
     try {
@@ -22,6 +20,8 @@ async function main(arg: string | undefined): Promise<number> {
       throw new UserError(`${SDK_MISSING} (cannot find ${m})`);
     }
   }
+  // Checked before Pulumi and the azure-native modules load, so a missing CLI fails at once.
+  if (!findPulumiCli()) throw new UserError(PULUMI_MISSING);
   const { runRemediationProgram } = await import("./automation");
   const r = await runRemediationProgram({
     plan, stackName: req.stackName, dryRun: req.dryRun, extensionName: req.extensionName,
