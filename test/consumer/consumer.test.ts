@@ -182,10 +182,23 @@ describe("the component, engine and remediation with the Pulumi SDK installed be
   });
 
   it("a TypeScript consumer compiles with its own tsc against the package types and runs under Pulumi mocks", () => {
+    // The Pulumi-facing consumer skips checking library .d.ts files (azure-native's alone take ~30 s);
+    // the engine's declarations are checked in full by a second, engine-only program.
+    const options = { target: "ES2022", module: "node16", moduleResolution: "node16", strict: true, types: ["node"] };
     writeFileSync(path.join(app, "tsconfig.json"), JSON.stringify({
-      compilerOptions: { target: "ES2022", module: "node16", moduleResolution: "node16", strict: true, outDir: "out", types: ["node"] },
-      files: ["consumer.ts"],
+      compilerOptions: { ...options, outDir: "out", skipLibCheck: true }, files: ["consumer.ts"],
     }));
+    writeFileSync(path.join(app, "tsconfig.engine.json"), JSON.stringify({
+      compilerOptions: { ...options, noEmit: true, skipLibCheck: false }, files: ["engine-consumer.ts"],
+    }));
+    writeFileSync(path.join(app, "engine-consumer.ts"), `import * as engine from "azure-rdp-guard/engine";
+import type { Finding, GuardConfig, HardeningOptions, NsgInput } from "azure-rdp-guard/engine";
+const config: GuardConfig = { ...engine.DEFAULT_CONFIG, rdpPorts: [3389, 3390] };
+const nsgs: NsgInput[] = [];
+const findings: readonly Finding[] = engine.scanNsgs(nsgs, config).findings;
+const options: HardeningOptions = engine.resolveOptions({});
+export const used = [findings, options, engine.ALL_CHECKS, engine.InputError, engine.isUserError];
+`);
     writeFileSync(path.join(app, "consumer.ts"), `import * as pulumi from "@pulumi/pulumi";
 import type { HardeningOptions } from "azure-rdp-guard/engine";
 import { DEFAULT_CONFIG, scanNsgs } from "azure-rdp-guard/engine";
@@ -217,11 +230,12 @@ async function main(): Promise<void> {
 }
 main().catch((e: unknown) => { console.error(e); process.exit(1); });
 `);
-    const t0 = Date.now();
-    const tsc = spawnSync(process.execPath, [path.join(app, "node_modules/typescript/bin/tsc"), "-p", app], { cwd: app, env, encoding: "utf8" });
-    measure("consumer tsc (skipLibCheck off)", `${((Date.now() - t0) / 1000).toFixed(1)} s`);
-    expect(tsc.stdout + tsc.stderr).toBe("");
-    expect(tsc.status).toBe(0);
+    const tscBin = path.join(app, "node_modules/typescript/bin/tsc");
+    for (const project of ["tsconfig.json", "tsconfig.engine.json"]) {
+      const tsc = spawnSync(process.execPath, [tscBin, "-p", path.join(app, project)], { cwd: app, env, encoding: "utf8" });
+      expect(tsc.stdout + tsc.stderr, project).toBe("");
+      expect(tsc.status).toBe(0);
+    }
     const run = spawnSync(process.execPath, [path.join(app, "out/consumer.js")], { cwd: app, env, encoding: "utf8" });
     expect(run.stderr).toBe("");
     const out = JSON.parse(run.stdout.trim().split("\n").pop()!) as { urn: string; version: string; checks: string[] };

@@ -1,4 +1,4 @@
-import { readFileSync, readdirSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { builtinModules } from "node:module";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
@@ -35,6 +35,29 @@ describe("package.json", () => {
         if (!declared.has(packageOf(s))) missing.add(`${packageOf(s)} (${path.relative(ROOT, f)})`);
       }
     }
+    expect([...missing]).toEqual([]);
+  });
+
+  it("every package the exported type declarations refer to is a dependency or peer (or its @types)", () => {
+    const declared = new Set([...Object.keys(root.dependencies ?? {}), ...Object.keys(root.peerDependencies ?? {})]);
+    const entries = ["dist/components/index.d.ts", "dist/src/index.d.ts", "dist/components/policies/index.d.ts"];
+    const seen = new Set<string>();
+    const missing = new Set<string>();
+    const visit = (file: string): void => {
+      if (seen.has(file)) return;
+      seen.add(file);
+      for (const s of specifiers(file)) {
+        if (s.startsWith(".")) {
+          const base = path.resolve(path.dirname(file), s);
+          visit([`${base}.d.ts`, path.join(base, "index.d.ts")].find((c) => existsSync(c)) ?? `${base}.d.ts`);
+        } else if (!s.startsWith("node:") && !builtinModules.includes(s)) {
+          const p = packageOf(s);
+          if (!declared.has(p) && !declared.has(`@types/${p.replace(/^@(.*)\//, "$1__")}`)) missing.add(`${p} (${path.relative(ROOT, file)})`);
+        }
+      }
+    };
+    for (const e of entries) visit(path.join(ROOT, e));
+    expect(seen.size).toBeGreaterThan(10);
     expect([...missing]).toEqual([]);
   });
 
