@@ -5,6 +5,7 @@ import { DEFAULT_HARDENING, HardeningOptions, ResolvedOptions, resolveOptions } 
 import { renderHardeningScript, scriptSha256 } from "../src/baseline/render-online";
 import { packageVersion } from "../src/version";
 import { HardeningMode, SecurityLayer } from "./enums";
+import { extensionNameOrDefault } from "../src/vm/extension-name";
 
 export { HardeningMode, SecurityLayer } from "./enums";
 
@@ -102,7 +103,7 @@ export class RdpHardening extends pulumi.ComponentResource {
     const mode = args.mode ?? "enforce";
     const allowReboot = args.allowReboot ?? false;
     const script = renderHardeningScript(baseline, { mode, allowReboot, version: packageVersion() });
-    const extensionName = args.extensionName ?? "azure-rdp-guard";
+    const extensionName = extensionNameOrDefault(args.extensionName);
 
     const extension = new compute.VirtualMachineExtension(`${name}-cse`, {
       resourceGroupName: args.resourceGroupName,

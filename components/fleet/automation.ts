@@ -2,13 +2,17 @@ import * as path from "node:path";
 import { UserError } from "../../src/errors";
 import { RemediationPlan } from "../../src/fleet/plan";
 import { PULUMI_MISSING, findPulumiCli } from "./pulumi-cli";
+import { DesiredState, nextDesiredState, parseDesiredState } from "../../src/fleet/desired-state";
 import { programOutputs, remediationResources } from "./remediation-program";
 
 /** The Pulumi project the inline program runs as (its stacks hold the remediation state). */
 export const REMEDIATION_PROJECT = "azure-rdp-guard-remediation";
 
 export interface RunProgramOptions {
-  readonly plan: RemediationPlan;
+  /** Plan whose fixes join the desired state (absent when only removing). */
+  readonly plan?: RemediationPlan;
+  /** VM or NSG ids whose fixes leave the desired state on purpose. */
+  readonly remove?: readonly string[];
   readonly stackName: string;
   readonly dryRun: boolean;
   readonly extensionName?: string;
@@ -26,12 +30,17 @@ export async function runRemediationProgram(o: RunProgramOptions): Promise<{ sum
   if (!cli) throw new UserError(PULUMI_MISSING);
   const { LocalWorkspace, PulumiCommand } = await import("@pulumi/pulumi/automation");
   const pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(cli)), skipVersionCheck: true });
-  const program = async (): Promise<Record<string, unknown>> =>
-    programOutputs(remediationResources(o.plan, { extensionName: o.extensionName }));
+  // The desired state is cumulative: it starts from the stack's last `desiredState` output, so a
+  // plan adds fixes and only --remove takes one out (src/fleet/desired-state.ts).
+  let state: DesiredState | undefined;
+  const program = async (): Promise<Record<string, unknown>> => programOutputs(remediationResources(state!));
   const stack = await LocalWorkspace.createOrSelectStack(
     { stackName: o.stackName, projectName: REMEDIATION_PROJECT, program },
     { pulumiCommand },
   );
+  const previous = parseDesiredState((await stack.outputs()).desiredState?.value, `stack ${o.stackName} output desiredState`);
+  const plan = o.plan && !o.plan.extensionName && o.extensionName ? { ...o.plan, extensionName: o.extensionName } : o.plan;
+  state = nextDesiredState(previous, { plan, remove: o.remove });
   if (o.dryRun) {
     const r = await stack.preview({ onOutput: o.onOutput });
     return { summary: JSON.stringify(r.changeSummary) };

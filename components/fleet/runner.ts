@@ -11,7 +11,7 @@ import { PULUMI_MISSING, SDK_MISSING, findPulumiCli } from "./pulumi-cli";
  */
 async function main(arg: string | undefined): Promise<number> {
   const req = JSON.parse(arg ?? "{}") as RunnerRequest;
-  const plan = await loadPlan(req.planFile, req.maxAgeHours);
+  const plan = req.planFile ? await loadPlan(req.planFile, req.maxAgeHours) : undefined;
   // The Pulumi SDK and azure-native are optional peer dependencies: a scan-only install skips them.
   for (const m of ["@pulumi/pulumi/automation", "@pulumi/azure-native/network"]) {
     try {
@@ -24,7 +24,7 @@ async function main(arg: string | undefined): Promise<number> {
   if (!findPulumiCli()) throw new UserError(PULUMI_MISSING);
   const { runRemediationProgram } = await import("./automation");
   const r = await runRemediationProgram({
-    plan, stackName: req.stackName, dryRun: req.dryRun, extensionName: req.extensionName,
+    plan, remove: req.remove, stackName: req.stackName, dryRun: req.dryRun, extensionName: req.extensionName,
     onOutput: (l) => process.stdout.write(l),
   });
   process.stdout.write(`${req.dryRun ? "preview" : "update"} finished: ${r.summary}\n`);

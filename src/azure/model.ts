@@ -7,6 +7,7 @@ export interface GraphRow {
   readonly subscriptionId?: string;
   readonly location?: string;
   readonly tags?: Record<string, string> | null;
+  readonly sku?: { name?: string; tier?: string } | null;
   readonly properties?: Record<string, unknown> | null;
 }
 

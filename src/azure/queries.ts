@@ -12,7 +12,7 @@ export interface Selection {
   readonly tags: readonly { key: string; value: string }[];
 }
 
-const PROJECT = "| project id, name, type, resourceGroup, subscriptionId, location, tags, properties";
+const PROJECT = "| project id, name, type, resourceGroup, subscriptionId, location, tags, sku, properties";
 
 /** KQL string literal: single quotes, backslash-escaped. */
 export function kql(s: string): string {
@@ -27,10 +27,11 @@ export function vmQuery(sel: Selection): string {
   return parts.join("\n");
 }
 
-export function typeQuery(type: "microsoft.network/networkinterfaces" | "microsoft.network/virtualnetworks" | "microsoft.network/networksecuritygroups"): string {
+export type GraphType = "microsoft.network/networkinterfaces" | "microsoft.network/virtualnetworks"
+  | "microsoft.network/networksecuritygroups" | "microsoft.network/publicipaddresses";
+
+export function typeQuery(type: GraphType): string {
   return ["Resources", `| where type =~ '${type}'`, PROJECT, "| order by id asc"].join("\n");
 }
 
-export function lockQuery(): string {
-  return ["Resources", "| where type =~ 'microsoft.authorization/locks'", PROJECT, "| order by id asc"].join("\n");
-}
+// Locks are not in Resource Graph: they are read from the Management Locks API (src/azure/locks.ts).

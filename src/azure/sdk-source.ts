@@ -1,79 +1,126 @@
+import * as tls from "node:tls";
 import type { TokenCredential } from "@azure/core-auth";
+import type { PipelinePolicy } from "@azure/core-rest-pipeline";
 import { ComputeManagementClient } from "@azure/arm-compute";
 import { ResourceGraphClient } from "@azure/arm-resourcegraph";
+import { InputError } from "../errors";
+import { CLOUDS, Cloud, RESOURCE_GRAPH_API_VERSION } from "./clouds";
+import { ArmLockReader, ManagementLock } from "./locks";
 import { FleetSource } from "./source";
 import { GraphRow, InstanceView } from "./model";
 import { Selection } from "./queries";
+import { DEFAULT_LIMITS, QuotaPacer, RetryLimits, useBoundedRetries } from "./throttle";
+
+export { parseResetAfter } from "./throttle";
 
 export interface SdkSourceOptions {
   readonly credential: TokenCredential;
-  /** ARM endpoint (sovereign clouds, Azure Stack, or a test server); default public Azure. */
+  /** Cloud (audience); default Azure public cloud. */
+  readonly cloud?: Cloud;
+  /** ARM endpoint (a proxy or a test server); default the cloud's. */
   readonly endpoint?: string;
-  /** Extra CA certificates (PEM) to trust, e.g. a TLS-inspecting proxy's. */
+  /** Extra CA certificates (PEM) to trust on top of the system roots, e.g. a TLS-inspecting proxy's. */
   readonly ca?: string;
   /** Resource Graph page size (max 1000). */
   readonly pageSize?: number;
   /** Waits are injectable so tests need not sleep for real. */
   readonly sleep?: (ms: number) => Promise<void>;
+  readonly limits?: Partial<Omit<RetryLimits, "sleep">>;
+  /** Progress lines (waits for throttling). */
+  readonly onWait?: (line: string) => void;
 }
 
-const realSleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
-
-/** "hh:mm:ss" from x-ms-user-quota-resets-after, in milliseconds. */
-export function parseResetAfter(v: string | undefined): number {
-  const m = /^(\d+):(\d{2}):(\d{2})(?:\.\d+)?$/.exec(v ?? "");
-  return m ? ((Number(m[1]) * 60 + Number(m[2])) * 60 + Number(m[3])) * 1000 : 0;
+/** The trust store: Node's default roots plus the extra PEM (`ca` alone would replace the roots). */
+export function trustedRoots(extraPem: string): string[] {
+  const getter = (tls as { getCACertificates?: (type: "default") => string[] }).getCACertificates;
+  return [...(getter ? getter("default") : tls.rootCertificates), extraPem];
 }
+
+/** Resource Graph's api-version, pinned to one that every cloud serves (see clouds.ts). */
+const graphApiVersion: PipelinePolicy = {
+  name: "rdpGuardGraphApiVersion",
+  sendRequest: (req, next) => {
+    req.url = req.url.replace(/([?&]api-version=)[^&]*/, `$1${RESOURCE_GRAPH_API_VERSION}`);
+    return next(req);
+  },
+};
 
 /**
  * The live fleet source on the Azure SDK for JavaScript. Resource Graph pages are followed with
- * skipToken; its per-user quota headers are honoured (when the quota is spent the next query waits
- * for the reset); 429s with Retry-After are retried by the SDK's throttling policy.
+ * $skipToken (a repeated token stops the run); queries are paced to the per-user quota; every call
+ * has a timeout and bounded, capped retries (throttle.ts). Locks come from the Locks API.
  */
 export class SdkFleetSource implements FleetSource {
   private readonly graph: ResourceGraphClient;
   private readonly compute = new Map<string, ComputeManagementClient>();
-  private quotaResetAt = 0;
-  private readonly sleep: (ms: number) => Promise<void>;
+  private readonly lockReader: ArmLockReader;
+  private readonly limits: RetryLimits;
+  private readonly pacer: QuotaPacer;
+  readonly cloud: Cloud;
+  private readonly endpoint: string;
   /** Counters for progress and benchmarks. */
   readonly stats = { graphPages: 0, instanceViews: 0, quotaWaits: 0 };
 
   constructor(private readonly opts: SdkSourceOptions) {
-    this.graph = new ResourceGraphClient(opts.credential, this.clientOptions());
-    this.sleep = opts.sleep ?? realSleep;
+    this.cloud = opts.cloud ?? CLOUDS.AzurePublicCloud;
+    this.endpoint = opts.endpoint ?? this.cloud.armEndpoint;
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits, sleep: opts.sleep ?? DEFAULT_LIMITS.sleep, onWait: opts.onWait };
+    this.pacer = new QuotaPacer(this.limits);
+    this.graph = new ResourceGraphClient(opts.credential, {
+      ...this.clientOptions(),
+      credentials: { scopes: [this.cloud.scope] },
+    });
+    useBoundedRetries(this.graph.pipeline, this.limits);
+    this.graph.pipeline.addPolicy(graphApiVersion);
+    this.lockReader = new ArmLockReader(opts.credential, {
+      endpoint: this.endpoint,
+      scope: this.cloud.scope,
+      ca: opts.ca ? trustedRoots(opts.ca) : undefined,
+      limits: this.limits,
+    });
   }
 
   private clientOptions() {
-    return {
-      ...(this.opts.endpoint ? { endpoint: this.opts.endpoint } : {}),
-      ...(this.opts.ca ? { tlsOptions: { ca: this.opts.ca } } : {}),
-      retryOptions: { maxRetries: 8, retryDelayInMs: 500, maxRetryDelayInMs: 30_000 },
-    };
+    return { endpoint: this.endpoint, ...(this.opts.ca ? { tlsOptions: { ca: trustedRoots(this.opts.ca) } } : {}) };
   }
 
   async query(query: string, sel: Selection): Promise<GraphRow[]> {
     const rows: GraphRow[] = [];
+    const seen = new Set<string>();
     let skipToken: string | undefined;
     do {
-      const wait = this.quotaResetAt - Date.now();
-      if (wait > 0) {
-        this.stats.quotaWaits++;
-        await this.sleep(wait);
-      }
-      const res = await this.graph.resources({
-        query,
-        ...(sel.managementGroups.length > 0 ? { managementGroups: [...sel.managementGroups] } : { subscriptions: [...sel.subscriptions] }),
-        options: { resultFormat: "objectArray", top: this.opts.pageSize ?? 1000, ...(skipToken ? { skipToken } : {}) },
-      }, {
-        onResponse: (raw) => {
-          const remaining = raw.headers.get("x-ms-user-quota-remaining");
-          if (remaining !== undefined && Number(remaining) <= 0) this.quotaResetAt = Date.now() + parseResetAfter(raw.headers.get("x-ms-user-quota-resets-after"));
+      await this.pacer.take();
+      this.stats.quotaWaits = this.pacer.waits;
+      const scope =
+        sel.managementGroups.length > 0
+          ? { managementGroups: [...sel.managementGroups] }
+          : { subscriptions: [...sel.subscriptions] };
+      const res = await this.graph.resources(
+        {
+          query,
+          ...scope,
+          options: {
+            resultFormat: "objectArray",
+            top: Math.min(this.opts.pageSize ?? 1000, 1000),
+            ...(skipToken ? { skipToken } : {}),
+          },
         },
-      });
+        { onResponse: (raw) => this.pacer.observe(raw.headers) },
+      );
       this.stats.graphPages++;
-      if (!Array.isArray(res.data)) throw new Error("Resource Graph returned no rows array (expected resultFormat objectArray)");
+      if (!Array.isArray(res.data))
+        throw new Error("Resource Graph returned no rows array (expected resultFormat objectArray)");
       rows.push(...(res.data as GraphRow[]));
-      skipToken = res.skipToken;
+      skipToken = res.skipToken || undefined;
+      if (skipToken !== undefined) {
+        if (seen.has(skipToken)) {
+          throw new InputError(
+            `Resource Graph returned the same $skipToken twice (after ${rows.length} rows of ` +
+              `'${query.split("\n")[1] ?? query}'): stopping instead of looping`,
+          );
+        }
+        seen.add(skipToken);
+      }
     } while (skipToken);
     return rows;
   }
@@ -81,11 +128,19 @@ export class SdkFleetSource implements FleetSource {
   async instanceView(subscriptionId: string, resourceGroup: string, vmName: string): Promise<InstanceView> {
     let client = this.compute.get(subscriptionId);
     if (!client) {
-      client = new ComputeManagementClient(this.opts.credential, subscriptionId, this.clientOptions());
+      client = new ComputeManagementClient(this.opts.credential, subscriptionId, {
+        ...this.clientOptions(),
+        credentials: { scopes: [this.cloud.scope] },
+      });
+      useBoundedRetries(client.pipeline, this.limits);
       this.compute.set(subscriptionId, client);
     }
     this.stats.instanceViews++;
     return (await client.virtualMachines.instanceView(resourceGroup, vmName)) as InstanceView;
+  }
+
+  subscriptionLocks(subscriptionId: string): Promise<readonly ManagementLock[]> {
+    return this.lockReader.subscriptionLocks(subscriptionId);
   }
 }
 

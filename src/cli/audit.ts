@@ -29,11 +29,12 @@ export function renderAuditText(doc: AuditDocument): string {
     if (vm.status.includes("drifted")) details.push(`drift: ${vm.hardening?.notOk.join(", ") || vm.hardening?.message || vm.hardening?.provisioning}`);
     if (vm.status.includes("unreachable")) details.push(vm.powerState !== "running" ? `power ${vm.powerState}` : `agent: ${vm.agent?.status}`);
     if (vm.status.includes("unhardened")) details.push(vm.hardening?.otherCustomScript ? `no hardening (CustomScript slot used by ${vm.hardening.otherCustomScript})` : "no hardening extension");
+    if (vm.unknown?.length) details.push(`unknown: ${vm.unknown.join("; ")}`);
     if (vm.locks.length > 0) details.push(`locked (${vm.locks.map((l) => l.level).join(",")})`);
     lines.push(`${status.padEnd(20)} ${vm.name}  ${vm.resourceGroup}/${vm.subscriptionId}${details.length ? `  ${details.join("; ")}` : ""}`);
   }
   const count = (s: string) => doc.vms.filter((v) => v.status.includes(s as never)).length;
-  lines.push("", `${doc.vms.length} VM(s): ${count("compliant")} compliant, ${count("drifted")} drifted, ${count("unhardened")} unhardened, ${count("exposed")} exposed, ${count("unreachable")} unreachable, ${count("not-windows")} not Windows`);
+  lines.push("", `${doc.vms.length} VM(s): ${count("compliant")} compliant, ${count("drifted")} drifted, ${count("unhardened")} unhardened, ${count("exposed")} exposed, ${count("unreachable")} unreachable, ${count("unknown")} unknown, ${count("not-windows")} not Windows`);
   return lines.join("\n") + "\n";
 }
 
@@ -48,15 +49,20 @@ export function auditCommand(io: CliIo, setExit: (code: number) => void): Comman
   return cmd.action(async (opts: AuditCliOptions) => {
     const sel = selectionOf(opts);
     const config = await configFromFile(opts.config);
-    const source = await fleetSource(opts);
+    const source = await fleetSource(opts, process.env, (l) => io.stderr(`${l}\n`));
     const progress = io.isTty ? (done: number, total: number) => io.stderr(`\raudit: instance views ${done}/${total}`) : undefined;
-    const doc = await auditFleet(source, sel, { config, extensionName: opts.extensionName, concurrency: opts.concurrency, onProgress: progress });
+    const doc = await auditFleet(source, sel, {
+      config, extensionName: opts.extensionName, concurrency: opts.concurrency, onProgress: progress, cloud: source.cloud.name,
+    });
     if (progress) io.stderr("\n");
     const report: ScanReport = { tool: { name: "azure-rdp-guard", version: packageVersion() }, findings: doc.findings, files: [], skipped: [] };
     const content = opts.format === "json" ? JSON.stringify({ ...doc, summary: summarize(report) }, null, 2) + "\n"
       : opts.format === "sarif" ? renderSarif(report) : renderAuditText(doc);
     if (opts.output) await writeOutput(opts.output, content, []);
     else io.stdout(content);
-    setExit(exitCode(doc.findings, opts.failOn));
+    // A VM whose state could not be read is never reported clean.
+    const unknown = doc.vms.filter((v) => v.status.includes("unknown")).length;
+    if (unknown > 0) io.stderr(`rdp-guard: ${unknown} VM(s) could not be fully read (status unknown); see the report\n`);
+    setExit(Math.max(exitCode(doc.findings, opts.failOn), unknown > 0 && opts.failOn !== "never" ? 1 : 0));
   });
 }

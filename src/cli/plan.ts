@@ -2,8 +2,7 @@ import { Command } from "commander";
 import { auditFleet } from "../fleet/audit";
 import { loadAudit } from "../fleet/documents";
 import { RemediationPlan, buildPlan } from "../fleet/plan";
-import { InputError } from "../errors";
-import { AzureCliOptions, addAzureOptions, fleetSource, selectionOf } from "./azure-options";
+import { AzureCliOptions, addAzureOptions, fleetSource, parseMaxAgeHours, selectionOf } from "./azure-options";
 import { configFromFile } from "./audit";
 import { writeOutput } from "./output";
 import { CliIo } from "./scan";
@@ -23,22 +22,26 @@ export function renderPlanText(plan: RemediationPlan): string {
   return lines.join("\n") + "\n";
 }
 
+async function liveAudit(opts: PlanCliOptions, io: CliIo) {
+  const source = await fleetSource(opts, process.env, (l) => io.stderr(`${l}\n`));
+  return auditFleet(source, selectionOf(opts), {
+    config: await configFromFile(opts.config), extensionName: opts.extensionName, concurrency: opts.concurrency, cloud: source.cloud.name,
+  });
+}
+
 export function planCommand(io: CliIo, setExit: (code: number) => void): Command {
   const cmd = new Command("plan")
     .description("Turn an audit (live, or --audit-file) into an explicit remediation plan; changes nothing")
     .option("--audit-file <file>", "audit JSON written by `rdp-guard audit --format json`")
     .option("--output <file>", "write the plan JSON here (default: standard output)")
     .option("--vm <name|id>", "only plan for this VM (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option("--max-age-hours <n>", "reject audits older than this", (v: string) => {
-      if (!/^\d+(\.\d+)?$/.test(v)) throw new InputError(`--max-age-hours: '${v}' is not a number`);
-      return Number(v);
-    }, 24)
+    .option("--max-age-hours <n>", "reject audits older than this", parseMaxAgeHours, 24)
     .option("--config <file>", "JSON config file (for a live audit)");
   addAzureOptions(cmd);
   return cmd.action(async (opts: PlanCliOptions) => {
     const audit = opts.auditFile
       ? await loadAudit(opts.auditFile, opts.maxAgeHours)
-      : await auditFleet(await fleetSource(opts), selectionOf(opts), { config: await configFromFile(opts.config), extensionName: opts.extensionName, concurrency: opts.concurrency });
+      : await liveAudit(opts, io);
     const plan = buildPlan(audit, { select: opts.vm });
     const json = JSON.stringify(plan, null, 2) + "\n";
     if (opts.output) {

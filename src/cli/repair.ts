@@ -6,7 +6,7 @@ import { SdkRepairCloud } from "../fleet/repair/cloud";
 import { REPAIR_STEPS, loadJournal } from "../fleet/repair/journal";
 import { RepairWorkflow, checkPlanId, initJournal, rollbackVm } from "../fleet/repair/workflow";
 import { InputError, RepairError } from "../errors";
-import { azureCredential, connection, fleetSource } from "./azure-options";
+import { azureCredential, connection, fleetSource, parseMaxAgeHours } from "./azure-options";
 import { CliIo } from "./scan";
 
 interface RepairCliOptions {
@@ -15,6 +15,7 @@ interface RepairCliOptions {
   dryRun: boolean;
   yes: boolean;
   rescueVmSize: string;
+  cloud?: string;
   armEndpoint?: string;
   caFile?: string;
   maxAgeHours: number;
@@ -24,12 +25,8 @@ interface RepairCliOptions {
 /** Minutes one offline repair is expected to take (snapshot, copy, rescue VM, script, swap, start, verify). */
 export const MINUTES_PER_VM = 45;
 
-/** `--max-age-hours`: a positive number, rejected the way `plan` rejects it. */
-export function parseMaxAgeHours(v: string): number {
-  if (!/^\d+(\.\d+)?$/.test(v) || Number(v) <= 0)
-    throw new InputError(`--max-age-hours: '${v}' is not a positive number`);
-  return Number(v);
-}
+/** `--max-age-hours`: one parser for plan, remediate and repair (azure-options.ts). */
+export { parseMaxAgeHours };
 
 /**
  * AZURE_ACCESS_TOKEN is a bearer token that cannot be refreshed: read its `exp` and refuse one that ends
@@ -56,8 +53,10 @@ export function checkTokenLifetime(token: string, minutesNeeded: number, now = D
   }
 }
 
-async function cloudFor(o: { armEndpoint?: string; caFile?: string }, env: NodeJS.ProcessEnv): Promise<SdkRepairCloud> {
-  return new SdkRepairCloud(await azureCredential(env), await connection(o));
+async function cloudFor(o: { cloud?: string; armEndpoint?: string; caFile?: string }, env: NodeJS.ProcessEnv): Promise<SdkRepairCloud> {
+  const c = await connection(o);
+  // The cloud's token scope and authority; --ca-file adds to the system roots (caList), never replaces them.
+  return new SdkRepairCloud(await azureCredential(env, c.cloud), { endpoint: c.endpoint, ca: c.caList, scope: c.cloud.scope });
 }
 
 export function repairCommand(
@@ -77,6 +76,7 @@ export function repairCommand(
     .option("--dry-run", "show the steps, change nothing", false)
     .option("--yes", "confirm: this deallocates VMs and swaps their OS disks", false)
     .option("--rescue-vm-size <size>", "size of the rescue VMs", "Standard_D2s_v5")
+    .option("--cloud <name>", "AzurePublicCloud, AzureUSGovernment or AzureChinaCloud (default: from --arm-endpoint)")
     .option("--arm-endpoint <url>", "Azure Resource Manager endpoint")
     .option("--ca-file <pem>", "extra CA certificates to trust (PEM)")
     .option(
@@ -153,9 +153,10 @@ export function rollbackCommand(
     .argument("<vm>", "VM name or id")
     .requiredOption("--journal <file>", "repair journal")
     .option("--yes", "confirm: this deallocates the VM", false)
+    .option("--cloud <name>", "AzurePublicCloud, AzureUSGovernment or AzureChinaCloud (default: from --arm-endpoint)")
     .option("--arm-endpoint <url>", "Azure Resource Manager endpoint")
     .option("--ca-file <pem>", "extra CA certificates to trust (PEM)")
-    .action(async (name: string, o: { journal: string; yes: boolean; armEndpoint?: string; caFile?: string }) => {
+    .action(async (name: string, o: { journal: string; yes: boolean; cloud?: string; armEndpoint?: string; caFile?: string }) => {
       const journal = await loadJournal(o.journal);
       if (!journal) throw new InputError(`${o.journal}: no such journal`);
       const vm = Object.values(journal.vms).find(

@@ -1,17 +1,46 @@
-import { bootDiagnostics, hardeningDrift, hardeningExtension, internetRdpTcp, internetRdpUdp, vmUnreachable } from "../checks";
+import {
+  bootDiagnostics,
+  hardeningDrift,
+  hardeningExtension,
+  internetRdpTcp,
+  internetRdpUdp,
+  unevaluableRule,
+  vmUnreachable,
+} from "../checks";
 import { GuardConfig, applyExemptions, engineOptions } from "../config";
-import { GraphRow, get, lower } from "../azure/model";
-import { Selection, lockQuery, typeQuery, vmQuery } from "../azure/queries";
+import type { CloudName } from "../azure/clouds";
+import { ManagementLock, locksCovering } from "../azure/locks";
+import { Selection, typeQuery, vmQuery } from "../azure/queries";
 import { FleetSource } from "../azure/source";
-import { elements, isRecord, plainGet, readRule } from "../formats/fields";
+import {
+  GraphVm,
+  readGraphNic,
+  readGraphPublicIp,
+  readGraphVm,
+  readNsgRules,
+  readSubnetNsgs,
+} from "../formats/resource-graph";
 import { NsgEvaluation, evaluateNsg } from "../nsg/evaluate";
 import { Finding } from "../nsg/findings";
 import { RuleInput } from "../nsg/rules";
+import { extensionNameOrDefault } from "../vm/extension-name";
 import { EffectiveRule, effectiveExposure } from "./effective";
 import { AgentState, HardeningState, agentState, hardeningState, powerState } from "./instance-view";
 import { mapPool } from "./pool";
 
-export type VmStatus = "compliant" | "drifted" | "unhardened" | "exposed" | "unreachable" | "not-windows";
+/** `unknown`: something the verdict depends on could not be read (see `unknown` reasons). */
+export type VmStatus = "compliant" | "drifted" | "unhardened" | "exposed" | "unreachable" | "not-windows" | "unknown";
+
+export interface VmExposure {
+  readonly exposed: boolean;
+  readonly protocol?: "TCP" | "UDP";
+  readonly ports: readonly number[];
+  readonly publicAddresses: string;
+  readonly rules: readonly EffectiveRule[];
+  readonly reason?: string;
+  /** Set when exposure could not be decided (a NIC, subnet, NSG or public IP could not be read). */
+  readonly unknown?: string;
+}
 
 export interface VmAudit {
   readonly id: string;
@@ -23,13 +52,18 @@ export interface VmAudit {
   readonly powerState: string;
   readonly agent?: AgentState;
   readonly bootDiagnostics: boolean;
-  /** Management locks whose scope covers the VM (subscription, resource group or the VM). */
+  /** Management locks (Locks API) covering the VM, its disks, its NICs or its resource group. */
   readonly locks: readonly { id: string; level: string }[];
+  /** Disks and NICs of the VM (lower-case ids), the resources a lock on them would protect. */
+  readonly diskIds?: readonly string[];
+  readonly nicIds?: readonly string[];
   readonly nsgIds: readonly string[];
   readonly hasPublicIp: boolean;
-  readonly exposure: { exposed: boolean; protocol?: "TCP" | "UDP"; ports: readonly number[]; publicAddresses: string; rules: readonly EffectiveRule[]; reason?: string };
+  readonly exposure: VmExposure;
   readonly hardening?: HardeningState;
   readonly status: readonly VmStatus[];
+  /** Why the status is `unknown`: one line per thing that could not be read. */
+  readonly unknown?: readonly string[];
 }
 
 /** The audit file `rdp-guard plan` consumes (versioned; `generatedAt` lets plans reject stale audits). */
@@ -39,6 +73,10 @@ export interface AuditDocument {
   readonly generatedAt: string;
   readonly selection: Selection;
   readonly config: GuardConfig;
+  /** The cloud audited (the remediation provider's environment follows it). */
+  readonly cloud?: CloudName;
+  /** The hardening extension name the audit looked for. */
+  readonly extensionName?: string;
   readonly vms: VmAudit[];
   /** NSGs with their rules as read, so a plan can simulate added rules with the engine. */
   readonly nsgs: { id: string; name: string; resourceGroup: string; subscriptionId: string; rules: RuleInput[] }[];
@@ -48,132 +86,240 @@ export interface AuditDocument {
 export interface AuditOptions {
   readonly config: GuardConfig;
   readonly extensionName?: string;
+  readonly cloud?: CloudName;
   /** Instance-view requests in flight at once (default 16). */
   readonly concurrency?: number;
   readonly onProgress?: (done: number, total: number) => void;
   readonly now?: () => Date;
 }
 
-function nsgRules(row: GraphRow): RuleInput[] {
-  const out: RuleInput[] = [];
-  for (const [field, isDefault] of [["securityRules", false], ["defaultSecurityRules", true]] as const) {
-    const list = get(row.properties, field);
-    if (!Array.isArray(list)) continue;
-    elements(list, plainGet).forEach((r, i) => {
-      if (isRecord(r)) out.push(readRule(r, { isDefault, fallbackName: `${field}[${i}]`, resourceId: typeof r.id === "string" ? r.id : undefined }));
-    });
-  }
-  return out;
-}
+const NO_EXPOSURE: VmExposure = { exposed: false, ports: [], publicAddresses: "0", rules: [] };
 
 /**
- * Audits a fleet: Resource Graph for VMs, NICs, virtual networks, NSGs and locks in bulk; the engine
- * for each NSG once; NIC and subnet NSGs intersected per VM; instance views (agent, extension report)
- * only for running Windows VMs, through a bounded pool.
+ * Audits a fleet: Resource Graph for VMs, NICs, virtual networks, NSGs and public IPs in bulk; the
+ * Locks API once per subscription; the engine for each NSG once; NIC and subnet NSGs intersected per
+ * VM; instance views (agent, extension report) only for running Windows VMs, through a bounded pool.
+ * What cannot be read makes the VM `unknown`, never compliant and never broken.
  */
 export async function auditFleet(source: FleetSource, sel: Selection, opts: AuditOptions): Promise<AuditDocument> {
   const engine = engineOptions(opts.config);
-  const extensionName = opts.extensionName ?? "azure-rdp-guard";
-  const [vmRows, nicRows, vnetRows, nsgRows, lockRows] = await Promise.all([
+  const extensionName = extensionNameOrDefault(opts.extensionName);
+  const [vmRows, nicRows, vnetRows, nsgRows, pipRows] = await Promise.all([
     source.query(vmQuery(sel), sel),
     source.query(typeQuery("microsoft.network/networkinterfaces"), sel),
     source.query(typeQuery("microsoft.network/virtualnetworks"), sel),
     source.query(typeQuery("microsoft.network/networksecuritygroups"), sel),
-    source.query(lockQuery(), sel),
+    source.query(typeQuery("microsoft.network/publicipaddresses"), sel),
   ]);
+  const graphVms = vmRows.map(readGraphVm);
+  // Locks stop the audit when unreadable (LocksUnreadableError): a plan must never assume "unlocked".
+  const subs = [...new Set(graphVms.map((v) => v.subscriptionId.toLowerCase()).filter(Boolean))];
+  const locks: ManagementLock[] = (await Promise.all(subs.map((s) => source.subscriptionLocks(s)))).flat();
 
-  const nics = new Map(nicRows.map((r) => [lower(r.id), r]));
-  const subnetNsg = new Map<string, string>();
-  for (const v of vnetRows) {
-    const subnets = get(v.properties, "subnets");
-    if (!Array.isArray(subnets)) continue;
-    for (const s of subnets) {
-      const nsg = lower(get(s, "properties", "networkSecurityGroup", "id"));
-      if (nsg) subnetNsg.set(lower(get(s, "id")), nsg);
-    }
-  }
-  const nsgRowsById = new Map(nsgRows.map((r) => [lower(r.id), r]));
+  const nics = new Map(nicRows.map((r) => [r.id.toLowerCase(), readGraphNic(r)]));
+  const vnetIds = new Set(vnetRows.map((r) => r.id.toLowerCase()));
+  const subnetNsg = new Map(vnetRows.flatMap(readSubnetNsgs));
+  const pips = new Map(pipRows.map((r) => [r.id.toLowerCase(), readGraphPublicIp(r)]));
+  const nsgRowsById = new Map(nsgRows.map((r) => [r.id.toLowerCase(), r]));
   const evaluations = new Map<string, NsgEvaluation>();
   const evaluate = (id: string): NsgEvaluation | undefined => {
     const row = nsgRowsById.get(id);
     if (!row) return undefined;
     let e = evaluations.get(id);
-    if (!e) {
-      e = evaluateNsg({ id: row.id, name: row.name, type: "Microsoft.Network/networkSecurityGroups", rules: nsgRules(row) }, engine);
-      evaluations.set(id, e);
-    }
+    if (!e)
+      evaluations.set(
+        id,
+        (e = evaluateNsg(
+          { id: row.id, name: row.name, type: "Microsoft.Network/networkSecurityGroups", rules: readNsgRules(row) },
+          engine,
+        )),
+      );
     return e;
   };
-  const locks = lockRows.map((l) => ({ id: l.id, level: String(get(l.properties, "level") ?? "unknown"), scope: lower(l.id.split(/\/providers\/Microsoft\.Authorization\/locks\//i)[0]) }));
 
-  const base = vmRows.map((vm) => {
-    const osType = String(get(vm.properties, "storageProfile", "osDisk", "osType") ?? (get(vm.properties, "osProfile", "windowsConfiguration") ? "Windows" : "unknown"));
-    const nicIds = (get(vm.properties, "networkProfile", "networkInterfaces") as unknown[] | undefined ?? []).map((n) => lower(get(n, "id")));
-    const levels: { nic?: string; subnet?: string }[] = [];
-    let hasPublicIp = false;
-    for (const nicId of nicIds) {
-      const nic = nics.get(nicId);
-      const ipConfigs = (get(nic?.properties, "ipConfigurations") as unknown[] | undefined) ?? [];
-      if (ipConfigs.some((c) => get(c, "properties", "publicIPAddress", "id"))) hasPublicIp = true;
-      const nicNsg = lower(get(nic?.properties, "networkSecurityGroup", "id")) || undefined;
-      const subnets = new Set(ipConfigs.map((c) => lower(get(c, "properties", "subnet", "id"))).filter(Boolean));
-      if (subnets.size === 0) levels.push({ nic: nicNsg });
-      for (const s of subnets) levels.push({ nic: nicNsg, subnet: subnetNsg.get(s) });
-    }
-    const vmId = lower(vm.id);
-    return {
-      vm, osType, hasPublicIp, levels,
-      locks: locks.filter((l) => vmId === l.scope || vmId.startsWith(`${l.scope}/`)).map(({ id, level }) => ({ id, level })),
-      graphPower: typeof get(vm.properties, "extended", "instanceView", "powerState", "code") === "string" ? String(get(vm.properties, "extended", "instanceView", "powerState", "code")) : undefined,
-    };
+  const base = graphVms.map((vm) => {
+    const network = networkOf(vm, { nics, vnetIds, subnetNsg, pips, nsgIds: nsgRowsById });
+    const rg = `/subscriptions/${vm.subscriptionId}/resourcegroups/${vm.resourceGroup}`.toLowerCase();
+    const covering = locksCovering(locks, [vm.id, ...vm.diskIds, ...vm.nicIds, rg]);
+    return { vm, network, locks: covering.map((l) => ({ id: l.id, level: l.level })) };
   });
 
   // Instance views only where the report is needed: Windows VMs that are not known to be stopped.
-  const needView = base.filter((b) => b.osType.toLowerCase() === "windows" && !/deallocated|stopped/i.test(b.graphPower ?? ""));
+  const needView = base.filter((b) => b.vm.windows && !/deallocated|stopped/i.test(b.vm.powerState ?? ""));
   const views = new Map<string, Awaited<ReturnType<FleetSource["instanceView"]>> | Error>();
-  await mapPool(needView, opts.concurrency ?? 16, async (b) => {
-    try {
-      views.set(b.vm.id, await source.instanceView(b.vm.subscriptionId ?? "", b.vm.resourceGroup ?? "", b.vm.name));
-    } catch (e) {
-      views.set(b.vm.id, e instanceof Error ? e : new Error(String(e)));
-    }
-  }, (done) => opts.onProgress?.(done, needView.length));
+  await mapPool(
+    needView,
+    opts.concurrency ?? 16,
+    async (b) => {
+      try {
+        views.set(b.vm.id, await source.instanceView(b.vm.subscriptionId, b.vm.resourceGroup, b.vm.name));
+      } catch (e) {
+        views.set(b.vm.id, e instanceof Error ? e : new Error(String(e)));
+      }
+    },
+    (done) => opts.onProgress?.(done, needView.length),
+  );
 
-  const vms: VmAudit[] = base.map((b) => {
-    const windows = b.osType.toLowerCase() === "windows";
-    const view = views.get(b.vm.id);
+  const vms: VmAudit[] = base.map(({ vm, network, locks: vmLocks }) => {
+    const view = views.get(vm.id);
     const viewOk = view && !(view instanceof Error) ? view : undefined;
-    const power = powerState(viewOk, b.graphPower);
-    const agent = viewOk ? agentState(viewOk) : view instanceof Error ? { ready: false, status: `instance view failed: ${view.message}` } : undefined;
+    const unknown: string[] = [];
+    if (view instanceof Error) unknown.push(`instance view unreadable: ${view.message.split("\n")[0]}`);
+    const power = viewOk ? powerState(viewOk, vm.powerState) : powerState(undefined, vm.powerState);
+    const agent = viewOk ? agentState(viewOk) : undefined;
     const hardening = viewOk ? hardeningState(viewOk, extensionName) : undefined;
-    const exposures = b.levels.map((l) => effectiveExposure([l.subnet ? evaluate(l.subnet) : undefined, l.nic ? evaluate(l.nic) : undefined].filter((x): x is NsgEvaluation => !!x), engine));
-    const noNsg = b.hasPublicIp && b.levels.some((l) => !l.nic && !l.subnet);
-    const hit = exposures.find((e) => e.exposed);
-    const exposure = hit
-      ? { exposed: true, protocol: hit.protocol, ports: hit.ports, publicAddresses: hit.publicAddresses.toString(), rules: hit.rules }
-      : noNsg
-        ? { exposed: true, protocol: "TCP" as const, ports: [...engine.rdpPorts], publicAddresses: "unknown", rules: [], reason: "a NIC with a public IP has no NSG on the NIC or its subnet" }
-        : { exposed: false, ports: [], publicAddresses: "0", rules: [] };
+    const exposure = exposureOf(network, evaluate, engine);
+    if (exposure.unknown) unknown.push(`RDP exposure unknown: ${exposure.unknown}`);
     const status: VmStatus[] = [];
-    if (!windows) status.push("not-windows");
+    if (!vm.windows) status.push("not-windows");
     else {
-      if (power !== "running" || (agent && !agent.ready)) status.push("unreachable");
+      const stopped = /deallocated|stopped/i.test(vm.powerState ?? "") || (viewOk !== undefined && power !== "running");
+      if (stopped || (agent && !agent.ready)) status.push("unreachable");
       if (exposure.exposed) status.push("exposed");
       if (hardening && !hardening.present) status.push("unhardened");
-      if (hardening?.present && (hardening.notOk.length > 0 || hardening.failed > 0 || hardening.provisioning === "failed")) status.push("drifted");
+      if (
+        hardening?.present &&
+        (hardening.notOk.length > 0 || hardening.failed > 0 || hardening.provisioning === "failed")
+      )
+        status.push("drifted");
+      if (unknown.length > 0) status.push("unknown");
       if (status.length === 0) status.push("compliant");
     }
     return {
-      id: b.vm.id, name: b.vm.name, subscriptionId: b.vm.subscriptionId ?? "", resourceGroup: b.vm.resourceGroup ?? "", location: b.vm.location ?? "",
-      osType: b.osType, powerState: power, agent, bootDiagnostics: get(b.vm.properties, "diagnosticsProfile", "bootDiagnostics", "enabled") === true,
-      locks: b.locks, nsgIds: [...new Set(b.levels.flatMap((l) => [l.subnet, l.nic]).filter((x): x is string => !!x))], hasPublicIp: b.hasPublicIp,
-      exposure, hardening, status,
+      id: vm.id,
+      name: vm.name,
+      subscriptionId: vm.subscriptionId,
+      resourceGroup: vm.resourceGroup,
+      location: vm.location,
+      osType: vm.osType,
+      powerState: view instanceof Error && !vm.powerState ? "unknown" : power,
+      agent,
+      bootDiagnostics: vm.bootDiagnostics,
+      locks: vmLocks,
+      diskIds: vm.diskIds,
+      nicIds: vm.nicIds,
+      nsgIds: network.nsgIds,
+      hasPublicIp: network.hasPublicIp,
+      exposure,
+      hardening,
+      status,
+      ...(unknown.length > 0 && vm.windows ? { unknown } : {}),
     };
   });
 
-  const findings = applyExemptions(vms.flatMap(vmAuditFindings), opts.config.exemptions, (opts.now?.() ?? new Date()).toISOString().slice(0, 10));
-  const nsgs = nsgRows.map((r) => ({ id: r.id, name: r.name, resourceGroup: r.resourceGroup ?? "", subscriptionId: r.subscriptionId ?? "", rules: nsgRules(r) }));
-  return { version: 1, kind: "rdp-guard-audit", generatedAt: (opts.now?.() ?? new Date()).toISOString(), selection: sel, config: opts.config, vms, nsgs, findings };
+  const now = opts.now?.() ?? new Date();
+  const findings = applyExemptions(
+    vms.flatMap(vmAuditFindings),
+    opts.config.exemptions,
+    now.toISOString().slice(0, 10),
+  );
+  const nsgs = nsgRows.map((r) => ({
+    id: r.id,
+    name: r.name,
+    resourceGroup: r.resourceGroup ?? "",
+    subscriptionId: r.subscriptionId ?? "",
+    rules: readNsgRules(r),
+  }));
+  return {
+    version: 1,
+    kind: "rdp-guard-audit",
+    generatedAt: now.toISOString(),
+    selection: sel,
+    config: opts.config,
+    ...(opts.cloud ? { cloud: opts.cloud } : {}),
+    extensionName,
+    vms,
+    nsgs,
+    findings,
+  };
+}
+
+interface NetworkIndex {
+  readonly nics: Map<string, ReturnType<typeof readGraphNic>>;
+  readonly vnetIds: ReadonlySet<string>;
+  readonly subnetNsg: ReadonlyMap<string, string>;
+  readonly pips: ReadonlyMap<string, ReturnType<typeof readGraphPublicIp>>;
+  readonly nsgIds: ReadonlyMap<string, unknown>;
+}
+
+interface VmNetwork {
+  /** One entry per NIC x subnet: the NSGs inbound traffic passes. */
+  readonly levels: readonly { nic?: string; subnet?: string; publicIp?: string }[];
+  readonly nsgIds: string[];
+  readonly hasPublicIp: boolean;
+  readonly unknown: string[];
+  /** Public IPs on a NIC/subnet pair with no NSG at all, with their SKU. */
+  readonly unfiltered: { publicIp: string; sku: string }[];
+}
+
+function networkOf(vm: GraphVm, ix: NetworkIndex): VmNetwork {
+  const levels: { nic?: string; subnet?: string; publicIp?: string }[] = [];
+  const unknown: string[] = [];
+  const unfiltered: { publicIp: string; sku: string }[] = [];
+  let hasPublicIp = false;
+  for (const nicId of vm.nicIds) {
+    const nic = ix.nics.get(nicId);
+    if (!nic) {
+      unknown.push(`NIC ${nicId} could not be read`);
+      continue;
+    }
+    if (nic.nsgId && !ix.nsgIds.has(nic.nsgId)) unknown.push(`NSG ${nic.nsgId} (on NIC ${nicId}) could not be read`);
+    const configs = nic.ipConfigs.length > 0 ? nic.ipConfigs : [{}];
+    for (const c of configs) {
+      let subnetNsg: string | undefined;
+      if (c.subnetId) {
+        const vnet = c.subnetId.split("/subnets/")[0]!;
+        if (!ix.vnetIds.has(vnet)) unknown.push(`virtual network ${vnet} (subnet of NIC ${nicId}) could not be read`);
+        subnetNsg = ix.subnetNsg.get(c.subnetId);
+        if (subnetNsg && !ix.nsgIds.has(subnetNsg))
+          unknown.push(`NSG ${subnetNsg} (on subnet ${c.subnetId}) could not be read`);
+      }
+      if (c.publicIpId) hasPublicIp = true;
+      levels.push({ nic: nic.nsgId, subnet: subnetNsg, publicIp: c.publicIpId });
+      if (c.publicIpId && !nic.nsgId && !subnetNsg) {
+        const pip = ix.pips.get(c.publicIpId);
+        if (!pip) unknown.push(`public IP ${c.publicIpId} (no NSG on NIC ${nicId} or its subnet) could not be read`);
+        else unfiltered.push({ publicIp: c.publicIpId, sku: pip.sku });
+      }
+    }
+  }
+  const nsgIds = [...new Set(levels.flatMap((l) => [l.subnet, l.nic]).filter((x): x is string => !!x))];
+  return { levels, nsgIds, hasPublicIp, unknown: [...new Set(unknown)], unfiltered };
+}
+
+function exposureOf(
+  net: VmNetwork,
+  evaluate: (id: string) => NsgEvaluation | undefined,
+  engine: ReturnType<typeof engineOptions>,
+): VmExposure {
+  const exposures = net.levels.map((l) =>
+    effectiveExposure([l.subnet ? evaluate(l.subnet) : undefined, l.nic ? evaluate(l.nic) : undefined], engine),
+  );
+  const hit = exposures.find((e) => e.exposed);
+  if (hit)
+    return {
+      exposed: true,
+      protocol: hit.protocol,
+      ports: hit.ports,
+      publicAddresses: hit.publicAddresses.toString(),
+      rules: hit.rules,
+    };
+  // A Basic public IP with no NSG is open to the Internet; a Standard one is closed to inbound traffic
+  // unless an NSG allows it (https://learn.microsoft.com/azure/virtual-network/ip-services/public-ip-addresses#sku;
+  // Basic SKU public IPs were retired on 30 September 2025).
+  const basic = net.unfiltered.find((u) => u.sku.toLowerCase() !== "standard");
+  if (basic) {
+    return {
+      exposed: true,
+      protocol: "TCP",
+      ports: [...engine.rdpPorts],
+      publicAddresses: "unknown",
+      rules: [],
+      reason: `public IP ${basic.publicIp.split("/").pop()} (SKU ${basic.sku}) has no NSG on the NIC or its subnet`,
+    };
+  }
+  if (net.unknown.length > 0) return { ...NO_EXPOSURE, publicAddresses: "unknown", unknown: net.unknown.join("; ") };
+  return NO_EXPOSURE;
 }
 
 export function vmAuditFindings(vm: VmAudit): Finding[] {
@@ -181,29 +327,76 @@ export function vmAuditFindings(vm: VmAudit): Finding[] {
   const resource = { id: vm.id, name: vm.name, type: "Microsoft.Compute/virtualMachines" };
   const out: Finding[] = [];
   if (vm.status.includes("unreachable")) {
-    const why = vm.powerState !== "running" ? `VM is ${vm.powerState}` : `VM agent not ready (${vm.agent?.status ?? "unknown"})`;
-    out.push({ checkId: vmUnreachable.id, severity: vmUnreachable.severity, resource, reason: why, message: `Windows VM '${vm.name}' cannot be repaired online: ${why}`, fix: vmUnreachable.help });
+    const why =
+      vm.powerState !== "running" ? `VM is ${vm.powerState}` : `VM agent not ready (${vm.agent?.status ?? "unknown"})`;
+    out.push({
+      checkId: vmUnreachable.id,
+      severity: vmUnreachable.severity,
+      resource,
+      reason: why,
+      message: `Windows VM '${vm.name}' cannot be repaired online: ${why}`,
+      fix: vmUnreachable.help,
+    });
   }
   if (vm.exposure.exposed) {
     const check = vm.exposure.protocol === "UDP" ? internetRdpUdp : internetRdpTcp;
     const rules = vm.exposure.rules.map((r) => `${r.nsgName}/${r.rule} (priority ${r.priority})`).join(", ");
-    const reason = vm.exposure.reason ?? `effective NIC+subnet rules ${rules} admit ${vm.exposure.publicAddresses} public addresses`;
+    const reason =
+      vm.exposure.reason ?? `effective NIC+subnet rules ${rules} admit ${vm.exposure.publicAddresses} public addresses`;
     out.push({
-      checkId: check.id, severity: check.severity, resource, reason,
-      message: `Windows VM '${vm.name}' is reachable on RDP port ${vm.exposure.ports.join(", ")} over ${vm.exposure.protocol ?? "TCP"} from the Internet: ${reason}`,
+      checkId: check.id,
+      severity: check.severity,
+      resource,
+      reason,
+      message:
+        `Windows VM '${vm.name}' is reachable on RDP port ${vm.exposure.ports.join(", ")} ` +
+        `over ${vm.exposure.protocol ?? "TCP"} from the Internet: ${reason}`,
       fix: check.help,
+    });
+  } else if (vm.exposure.unknown) {
+    // Fail closed: exposure that cannot be decided is a finding, never "compliant".
+    out.push({
+      checkId: unevaluableRule.id,
+      severity: unevaluableRule.severity,
+      resource,
+      reason: vm.exposure.unknown,
+      message: `RDP exposure of Windows VM '${vm.name}' cannot be decided: ${vm.exposure.unknown}`,
+      fix: "Grant read access (Reader) on the VM's NICs, virtual networks, NSGs and public IPs, and audit again.",
     });
   }
   if (vm.status.includes("drifted")) {
     const what = vm.hardening?.notOk.join(", ") || vm.hardening?.message || `extension ${vm.hardening?.provisioning}`;
-    out.push({ checkId: hardeningDrift.id, severity: hardeningDrift.severity, resource, reason: what, message: `Windows VM '${vm.name}' drifted from the RDP baseline: ${what}`, fix: hardeningDrift.help });
+    out.push({
+      checkId: hardeningDrift.id,
+      severity: hardeningDrift.severity,
+      resource,
+      reason: what,
+      message: `Windows VM '${vm.name}' drifted from the RDP baseline: ${what}`,
+      fix: hardeningDrift.help,
+    });
   }
   if (vm.status.includes("unhardened")) {
-    const other = vm.hardening?.otherCustomScript ? ` (CustomScript slot used by '${vm.hardening.otherCustomScript}')` : "";
-    out.push({ checkId: hardeningExtension.id, severity: hardeningExtension.severity, resource, reason: `no RdpHardening extension${other}`, message: `Windows VM '${vm.name}' has no RDP hardening extension${other}`, fix: hardeningExtension.help });
+    const other = vm.hardening?.otherCustomScript
+      ? ` (CustomScript slot used by '${vm.hardening.otherCustomScript}')`
+      : "";
+    out.push({
+      checkId: hardeningExtension.id,
+      severity: hardeningExtension.severity,
+      resource,
+      reason: `no RdpHardening extension${other}`,
+      message: `Windows VM '${vm.name}' has no RDP hardening extension${other}`,
+      fix: hardeningExtension.help,
+    });
   }
   if (!vm.bootDiagnostics) {
-    out.push({ checkId: bootDiagnostics.id, severity: bootDiagnostics.severity, resource, reason: "boot diagnostics disabled", message: `Windows VM '${vm.name}' has boot diagnostics disabled, so Serial Console cannot be used to repair RDP`, fix: bootDiagnostics.help });
+    out.push({
+      checkId: bootDiagnostics.id,
+      severity: bootDiagnostics.severity,
+      resource,
+      reason: "boot diagnostics disabled",
+      message: `Windows VM '${vm.name}' has boot diagnostics disabled, so Serial Console cannot be used to repair RDP`,
+      fix: bootDiagnostics.help,
+    });
   }
   return out;
 }

@@ -2,7 +2,10 @@ import { createHash } from "node:crypto";
 import { GuardConfig, engineOptions } from "../config";
 import { evaluateNsg } from "../nsg/evaluate";
 import { RuleInput } from "../nsg/rules";
-import { AuditDocument } from "./audit";
+import type { CloudName } from "../azure/clouds";
+import { extensionNameOrDefault } from "../vm/extension-name";
+import { AuditDocument, VmAudit } from "./audit";
+import { checkTrustedPrefixes } from "./trusted";
 
 export type VmAction = "online-rerun" | "nsg-fix" | "offline-repair";
 
@@ -33,6 +36,8 @@ export interface PlannedVm {
   /** Set when the VM is not touched at all. */
   readonly skipped?: string;
   readonly nsgFixIds: readonly string[];
+  /** Our extension already exists on the VM: the remediation program adopts it (Pulumi `import`). */
+  readonly adoptExtensionId?: string;
 }
 
 export interface RemediationPlan {
@@ -43,6 +48,9 @@ export interface RemediationPlan {
   readonly createdAt: string;
   readonly auditGeneratedAt: string;
   readonly config: GuardConfig;
+  /** Cloud of the audit: the remediation provider's environment. */
+  readonly cloud?: CloudName;
+  readonly extensionName?: string;
   readonly vms: PlannedVm[];
   readonly nsgFixes: NsgFix[];
 }
@@ -86,6 +94,11 @@ function planNsgFix(nsg: AuditDocument["nsgs"][number], exposing: readonly { rul
   const used = new Set(nsg.rules.filter((r) => !r.isDefault && String(r.direction).toLowerCase() === "inbound").map((r) => Number(r.priority)));
   const top = Math.min(...exposing.map((e) => e.priority));
   const trusted = config.trustedSourcePrefixes.filter((p) => /[0-9a-f][.:]/i.test(p));
+  try {
+    checkTrustedPrefixes(trusted, config, nsg.name);
+  } catch (e) {
+    return { error: (e as Error).message };
+  }
   const denyPriority = freePriorityAbove(top, used);
   if (denyPriority === undefined) return { error: `no free priority above rule ${exposing.find((e) => e.priority === top)!.rule} (${top}) in ${nsg.name}: rewrite that rule's source instead (remediationSourcePrefixes)` };
   let allowPriority: number | undefined;
@@ -103,6 +116,42 @@ function planNsgFix(nsg: AuditDocument["nsgs"][number], exposing: readonly { rul
   return { fix };
 }
 
+export interface VmDecision {
+  readonly action?: "online-rerun" | "offline-repair";
+  readonly why?: string;
+  /** The VM is not touched at all (not even an NSG fix). */
+  readonly skip?: string;
+}
+
+/**
+ * The decision table (docs/fleet-decisions.md, one test per row): offline repair only for a running
+ * VM whose agent is not ready; a failed or drifted check on a reachable VM is online work; nothing
+ * destructive on a VM whose state could not be read.
+ */
+export function decideVm(vm: VmAudit): VmDecision {
+  const h = vm.hardening;
+  if (vm.status.includes("unknown") && !vm.agent) {
+    return { why: `unknown: ${vm.unknown?.join("; ") ?? "state could not be read"}; nothing planned for the VM until it can be read` };
+  }
+  if (vm.powerState !== "running") return { skip: `VM is ${vm.powerState}: start it, or repair it offline on purpose` };
+  if (vm.agent && !vm.agent.ready) {
+    return { action: "offline-repair", why: `offline-repair: VM agent not ready (${vm.agent.status}); extensions cannot run` };
+  }
+  if (!h) return { why: "no extension report: nothing planned" };
+  if (h.present && h.provisioning === "transitioning") return { why: "hardening extension still running: audit again later" };
+  if (h.present && h.provisioning === "failed") {
+    return { action: "online-rerun", why: `online-rerun: the hardening script failed (${h.message ?? "see the extension output"}); the agent is ready, so re-run it online` };
+  }
+  if (h.present && (h.notOk.length > 0 || h.failed > 0)) {
+    return { action: "online-rerun", why: `online-rerun: failed checks ${h.notOk.join(", ") || `(${h.failed})`}` };
+  }
+  if (!h.present) {
+    if (h.otherCustomScript) return { why: `online-rerun not possible: CustomScript slot used by '${h.otherCustomScript}' (Azure allows one per VM)` };
+    return { action: "online-rerun", why: "online-rerun: no RdpHardening extension yet" };
+  }
+  return {};
+}
+
 /**
  * Turns an audit into an explicit plan; nothing changes. Never plans anything for a VM that is not
  * Windows, is under a management lock, or was not selected.
@@ -113,31 +162,25 @@ export function buildPlan(audit: AuditDocument, opts: PlanOptions = {}): Remedia
   const nsgById = new Map(audit.nsgs.map((n) => [n.id.toLowerCase(), n]));
   const fixes = new Map<string, NsgFix>();
   const fixErrors = new Map<string, string>();
+  const extensionName = extensionNameOrDefault(opts.extensionName ?? audit.extensionName);
 
   const vms = audit.vms.map((vm): PlannedVm => {
     const base = { id: vm.id, name: vm.name, subscriptionId: vm.subscriptionId, resourceGroup: vm.resourceGroup, location: vm.location };
     const skip = (why: string): PlannedVm => ({ ...base, actions: [], why: [why], skipped: why, nsgFixIds: [] });
     if (select.size > 0 && !select.has(vm.name.toLowerCase()) && !select.has(vm.id.toLowerCase())) return skip("not selected");
-    if (vm.osType.toLowerCase() !== "windows") return skip(`not a Windows VM (${vm.osType})`);
-    if (vm.locks.length > 0) return skip(`under management lock ${vm.locks.map((l) => `${l.id.split("/").pop()} (${l.level})`).join(", ")}`);
-    const actions: VmAction[] = [];
-    const why: string[] = [];
-    const nsgFixIds: string[] = [];
-    if (vm.status.includes("unreachable")) {
-      if (vm.powerState !== "running") return skip(`VM is ${vm.powerState}: start it, or repair it offline on purpose`);
-      actions.push("offline-repair");
-      why.push(`offline-repair: VM agent not ready (${vm.agent?.status ?? "unknown"}); extensions cannot run`);
-    } else if (vm.hardening?.present && vm.hardening.provisioning === "failed") {
-      actions.push("offline-repair");
-      why.push("offline-repair: the hardening extension failed to run");
-    } else if (vm.status.includes("drifted") || vm.status.includes("unhardened")) {
-      if (vm.hardening?.otherCustomScript && !vm.hardening.present) {
-        why.push(`online-rerun not possible: CustomScript slot used by '${vm.hardening.otherCustomScript}' (Azure allows one per VM)`);
-      } else {
-        actions.push("online-rerun");
-        why.push(vm.status.includes("drifted") ? `online-rerun: drift in ${vm.hardening?.notOk.join(", ") || "extension report"}` : "online-rerun: no RdpHardening extension yet");
-      }
+    if (vm.status.includes("not-windows")) return skip(`not a Windows VM (${vm.osType})`);
+    const idParts = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)$/i.exec(vm.id);
+    if (!idParts || idParts[1]!.toLowerCase() !== vm.subscriptionId.toLowerCase() || idParts[2]!.toLowerCase() !== vm.resourceGroup.toLowerCase()
+      || idParts[3]!.toLowerCase() !== vm.name.toLowerCase()) {
+      return skip(`the audit's VM id ${vm.id} does not match its name/resource group/subscription: refusing to plan`);
     }
+    if (vm.locks.length > 0) return skip(`under management lock ${vm.locks.map((l) => `${l.id.split("/").pop()} (${l.level})`).join(", ")}`);
+    const decision = decideVm(vm);
+    if (decision.skip) return skip(decision.skip);
+    const actions: VmAction[] = decision.action ? [decision.action] : [];
+    const why: string[] = decision.why ? [decision.why] : [];
+    const nsgFixIds: string[] = [];
+    if (vm.exposure.unknown && !vm.exposure.exposed) why.push(`nsg-fix not planned: exposure unknown (${vm.exposure.unknown})`);
     if (vm.exposure.exposed) {
       const byNsg = new Map<string, { rule: string; priority: number }[]>();
       for (const r of vm.exposure.rules) byNsg.set(r.nsgId.toLowerCase(), [...(byNsg.get(r.nsgId.toLowerCase()) ?? []), { rule: r.rule, priority: r.priority }]);
@@ -162,10 +205,14 @@ export function buildPlan(audit: AuditDocument, opts: PlanOptions = {}): Remedia
       }
     }
     if (actions.length === 0 && why.length === 0) why.push("compliant: nothing to do");
-    return { ...base, actions, why, nsgFixIds };
+    const adopt = actions.includes("online-rerun") && vm.hardening?.present ? `${vm.id}/extensions/${extensionName}` : undefined;
+    return { ...base, actions, why, nsgFixIds, ...(adopt ? { adoptExtensionId: adopt } : {}) };
   });
 
   const id = createHash("sha256").update(`${audit.generatedAt}|${now.toISOString()}|${vms.map((v) => v.id + v.actions.join()).join(";")}`).digest("hex").slice(0, 12);
-  return { version: 1, kind: "rdp-guard-plan", id, createdAt: now.toISOString(), auditGeneratedAt: audit.generatedAt, config: audit.config, vms, nsgFixes: [...fixes.values()] };
+  return {
+    version: 1, kind: "rdp-guard-plan", id, createdAt: now.toISOString(), auditGeneratedAt: audit.generatedAt, config: audit.config,
+    ...(audit.cloud ? { cloud: audit.cloud } : {}), extensionName, vms, nsgFixes: [...fixes.values()],
+  };
 }
 

@@ -5,6 +5,7 @@ import { elements, isRecord, plainGet, readRule } from "./fields";
 import { JsonDocument } from "./json-source";
 import { ParsedInput } from "./types";
 import { groupNsgs } from "./pulumi-resource";
+import { isWindowsVm } from "../vm/windows";
 
 const NSG = "microsoft.network/networksecuritygroups";
 const RULE = "microsoft.network/networksecuritygroups/securityrules";
@@ -146,9 +147,9 @@ function walk(resources: unknown, scope: ArmScope, path: (string | number)[], pa
       const p = isRecord(props) ? props : {};
       const image = isRecord(p.storageProfile) && isRecord(p.storageProfile.imageReference) ? p.storageProfile.imageReference : {};
       const osDisk = isRecord(p.storageProfile) && isRecord(p.storageProfile.osDisk) ? p.storageProfile.osDisk : {};
-      const windows = (typeof image.publisher === "string" && /windows/i.test(image.publisher))
-        || (typeof osDisk.osType === "string" && osDisk.osType.toLowerCase() === "windows")
-        || (isRecord(p.osProfile) && isRecord(p.osProfile.windowsConfiguration));
+      const windows = isWindowsVm({
+        osType: osDisk.osType, imagePublisher: image.publisher, windowsConfiguration: isRecord(p.osProfile) ? p.osProfile.windowsConfiguration : undefined,
+      });
       if (windows) {
         const bd = isRecord(p.diagnosticsProfile) && isRecord(p.diagnosticsProfile.bootDiagnostics) ? p.diagnosticsProfile.bootDiagnostics.enabled : undefined;
         w.vms.push({ facts: { id, name: fullName, type: "Microsoft.Compute/virtualMachines", bootDiagnostics: typeof bd === "boolean" ? bd : false, location }, key: fullName.toLowerCase() });

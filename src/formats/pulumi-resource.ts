@@ -1,5 +1,6 @@
 import { NsgInput, RuleInput, SourceLocation, isUnresolved } from "../nsg/rules";
 import { Getter, elements, isRecord, plainGet, readRule } from "./fields";
+import { isWindowsVm } from "../vm/windows";
 
 /**
  * Pulumi resource shapes (azure-native and classic @pulumi/azure) by type token. Matching type
@@ -143,9 +144,7 @@ export function windowsVmFromPulumi(r: PulumiResource, get: Getter = plainGet): 
     const osType = path(r.props, ["storageProfile", "osDisk", "osType"], get);
     const publisher = path(r.props, ["storageProfile", "imageReference", "publisher"], get);
     const winConfig = path(r.props, ["osProfile", "windowsConfiguration"], get) ?? get(r.props, "osProfileWindowsConfig");
-    windows = (typeof osType === "string" && osType.toLowerCase() === "windows")
-      || (typeof publisher === "string" && /windows/i.test(publisher))
-      || isRecord(winConfig);
+    windows = isWindowsVm({ osType, imagePublisher: publisher, windowsConfiguration: isRecord(winConfig) ? winConfig : undefined });
     boot = PULUMI_TYPES.nativeVm.test(t)
       ? path(r.props, ["diagnosticsProfile", "bootDiagnostics", "enabled"], get)
       : path(r.props, ["bootDiagnostics", "enabled"], get);

@@ -23,17 +23,20 @@ export function toSarif(report: ScanReport, baseDir: string = process.cwd()): Lo
   const index = new Map(ALL_CHECKS.map((c, i) => [c.id, i]));
   const results: Result[] = sortedFindings(report.findings).map((f) => {
     const file = f.location?.file;
-    const uri = file ? path.relative(baseDir, path.resolve(file)).split(path.sep).join("/") : "unknown";
+    // Live Azure findings (audit) have no file: only the logical location, the Azure resource id.
+    const physical = file ? {
+      physicalLocation: {
+        artifactLocation: { uri: path.relative(baseDir, path.resolve(file)).split(path.sep).join("/"), uriBaseId: "%SRCROOT%" },
+        region: { startLine: f.location?.line ?? 1, ...(f.location?.column ? { startColumn: f.location.column } : {}) },
+      },
+    } : {};
     const result: Result = {
       ruleId: f.checkId,
       ruleIndex: index.get(f.checkId),
       level: LEVEL[f.severity],
       message: { text: `${f.message}. Fix: ${f.fix}` },
       locations: [{
-        physicalLocation: {
-          artifactLocation: { uri, uriBaseId: "%SRCROOT%" },
-          region: { startLine: f.location?.line ?? 1, ...(f.location?.column ? { startColumn: f.location.column } : {}) },
-        },
+        ...physical,
         logicalLocations: [{ name: f.rule ? `${f.resource.name}/${f.rule.name}` : f.resource.name, fullyQualifiedName: f.resource.id, kind: "resource" }],
       }],
       partialFingerprints: { "rdpGuard/v1": `${f.checkId}:${f.resource.id}:${f.rule?.name ?? ""}` },

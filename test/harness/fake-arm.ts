@@ -6,7 +6,8 @@ import { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 import type { GraphRow, InstanceView } from "../../src/azure/model";
-import { validateRequest } from "./arm-schema";
+import { FakeGraph, FakeGraphOptions } from "./fake-graph";
+import { FakeLocks, FakeLocksOptions } from "./fake-locks";
 
 /*
  * A local ARM endpoint on 127.0.0.1 (HTTPS: the SDK refuses bearer tokens over plain HTTP) serving
@@ -23,27 +24,19 @@ export interface FakeFleet {
 /** A route plugged into the server (Compute, Locks, Resource Graph, LRO monitors): true when it answered. */
 export type ArmRoute = (req: IncomingMessage, body: string, res: ServerResponse) => boolean | Promise<boolean>;
 
-export interface FakeArmOptions {
-  /** Answer every Nth Resource Graph request with 429 (Retry-After). */
-  readonly throttleEvery?: number;
-  /** Milliseconds advertised in x-ms-retry-after-ms with a 429. */
-  readonly retryAfterMs?: number;
+/** Resource Graph options: fake-graph.ts; Locks API options: fake-locks.ts. */
+export interface FakeArmOptions extends FakeGraphOptions, FakeLocksOptions {
   /** Artificial latency per request (ms). */
   readonly latencyMs?: number;
-  /** Report the user quota as spent every Nth Resource Graph response (resets after 1 s). */
-  readonly quotaSpentEvery?: number;
   /** Extra routes, tried in order (e.g. FakeCompute.routes, the Locks and Resource Graph routes). */
   readonly extraRoutes?: ArmRoute | readonly ArmRoute[];
 }
 
+/** Resource Graph counters are in `graph.stats` (fake-graph.ts). */
 export interface FakeArmStats {
-  graphRequests: number;
-  throttled: number;
   instanceViews: number;
   inFlight: number;
   maxInFlight: number;
-  /** For each throttled request: how long until the client retried (ms). */
-  retryGaps: number[];
   unauthorized: number;
 }
 
@@ -78,25 +71,15 @@ function send(res: ServerResponse, status: number, body: unknown, headers: Recor
   res.end(JSON.stringify(body));
 }
 
-/** Applies the filters the audit's KQL uses (type, resource groups, tags, subscriptions). */
-function filterRows(rows: GraphRow[], query: string, subscriptions: string[] | undefined): GraphRow[] {
-  const type = /type =~ '([^']+)'/.exec(query)?.[1]?.toLowerCase();
-  const groups = /resourceGroup in~ \(([^)]*)\)/.exec(query)?.[1]?.split(",").map((g) => g.trim().slice(1, -1).toLowerCase());
-  const tags = [...query.matchAll(/tostring\(tags\['([^']+)'\]\) =~ '([^']*)'/g)].map((m) => ({ key: m[1]!, value: m[2]!.toLowerCase() }));
-  const subs = subscriptions?.map((s) => s.toLowerCase());
-  return rows
-    .filter((r) => r.type.toLowerCase() === type)
-    .filter((r) => !groups || groups.includes((r.resourceGroup ?? "").toLowerCase()))
-    .filter((r) => tags.every((t) => (r.tags?.[t.key] ?? "").toLowerCase() === t.value))
-    .filter((r) => !subs || subs.includes((r.subscriptionId ?? "").toLowerCase()))
-    .sort((a, b) => a.id.localeCompare(b.id));
-}
-
 export class FakeArmServer {
-  readonly stats: FakeArmStats = { graphRequests: 0, throttled: 0, instanceViews: 0, inFlight: 0, maxInFlight: 0, retryGaps: [], unauthorized: 0 };
-  private readonly throttledAt = new Map<string, number>();
+  readonly stats: FakeArmStats = { instanceViews: 0, inFlight: 0, maxInFlight: 0, unauthorized: 0 };
+  readonly graph: FakeGraph;
+  readonly locks: FakeLocks;
 
-  private constructor(private readonly server: Server, readonly url: string, readonly ca: string) {}
+  private constructor(private readonly server: Server, readonly url: string, readonly ca: string, fleet: FakeFleet, opts: FakeArmOptions) {
+    this.graph = new FakeGraph(() => fleet.rows, opts);
+    this.locks = new FakeLocks(() => fleet.rows, opts);
+  }
 
   static async start(fleet: FakeFleet, opts: FakeArmOptions = {}): Promise<FakeArmServer> {
     const { key, cert } = testCertificate();
@@ -110,7 +93,7 @@ export class FakeArmServer {
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
     const port = (server.address() as AddressInfo).port;
-    self = new FakeArmServer(server, `https://127.0.0.1:${port}`, cert);
+    self = new FakeArmServer(server, `https://127.0.0.1:${port}`, cert, fleet, opts);
     return self;
   }
 
@@ -130,7 +113,9 @@ export class FakeArmServer {
     try {
       if (opts.latencyMs) await new Promise((r) => setTimeout(r, opts.latencyMs));
       const url = new URL(req.url ?? "/", "https://x");
-      if (req.method === "POST" && /^\/providers\/Microsoft\.ResourceGraph\/resources$/i.test(url.pathname)) return this.graph(fleet, opts, body, res);
+      if (req.method === "POST" && /^\/providers\/Microsoft\.ResourceGraph\/resources$/i.test(url.pathname)) {
+        return this.graph.handle(req.headers.authorization ?? "", body, res, url.searchParams.get("api-version") ?? "");
+      }
       const iv = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)\/instanceView$/i.exec(url.pathname);
       if (req.method === "GET" && iv) {
         this.stats.instanceViews++;
@@ -141,50 +126,11 @@ export class FakeArmServer {
       }
       const extra = typeof opts.extraRoutes === "function" ? [opts.extraRoutes] : opts.extraRoutes ?? [];
       for (const route of extra) if (await route(req, body, res)) return;
+      // After the extra routes: FakeCompute's minimal locks route (repair tests) wins where it is plugged in.
+      if (this.locks.handle(req.method ?? "", url, this.url, res)) return;
       send(res, 404, { error: { code: "NotFound", message: `${req.method} ${url.pathname} is not served by the fake ARM server` } });
     } finally {
       this.stats.inFlight--;
     }
-  }
-
-  private graph(fleet: FakeFleet, opts: FakeArmOptions, body: string, res: ServerResponse): void {
-    this.stats.graphRequests++;
-    let parsed: unknown;
-    try {
-      parsed = JSON.parse(body);
-    } catch {
-      armError(res, 400, "InvalidRequestContent", "The request content was invalid and could not be deserialized.");
-      return;
-    }
-    // The body must match QueryRequest (resourcegraph.json 2024-04-01); Resource Graph answers 400 BadRequest.
-    const invalid = validateRequest("graphQuery", parsed);
-    if (invalid) {
-      armError(res, 400, "BadRequest", `The query request is invalid: ${invalid}`);
-      return;
-    }
-    const req = parsed as {
-      query: string; subscriptions?: string[]; options?: { $skipToken?: string; $top?: number; resultFormat?: string };
-    };
-    const key = `${req.query}|${req.options?.$skipToken ?? ""}`;
-    const was = this.throttledAt.get(key);
-    if (was !== undefined) {
-      this.stats.retryGaps.push(Date.now() - was);
-      this.throttledAt.delete(key);
-    } else if (opts.throttleEvery && this.stats.graphRequests % opts.throttleEvery === 0) {
-      this.stats.throttled++;
-      this.throttledAt.set(key, Date.now());
-      const ms = opts.retryAfterMs ?? 50;
-      send(res, 429, { error: { code: "RateLimiting", message: "Please provide below info when asking for support" } }, { "Retry-After": String(Math.ceil(ms / 1000)), "x-ms-retry-after-ms": String(ms) });
-      return;
-    }
-    const rows = filterRows(fleet.rows, req.query, req.subscriptions);
-    const top = Math.min(req.options?.$top ?? 1000, 1000);
-    const offset = req.options?.$skipToken ? Number(Buffer.from(req.options.$skipToken, "base64").toString()) : 0;
-    const page = rows.slice(offset, offset + top);
-    const next = offset + top < rows.length ? Buffer.from(String(offset + top)).toString("base64") : undefined;
-    const spent = opts.quotaSpentEvery !== undefined && this.stats.graphRequests % opts.quotaSpentEvery === 0;
-    send(res, 200, {
-      totalRecords: rows.length, count: page.length, resultTruncated: "false", data: page, facets: [], ...(next ? { $skipToken: next } : {}),
-    }, { "x-ms-user-quota-remaining": spent ? "0" : "14", "x-ms-user-quota-resets-after": "00:00:01" });
   }
 }

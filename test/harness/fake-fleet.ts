@@ -43,14 +43,24 @@ export class FleetBuilder {
   /** A VM with one NIC; returns its id. */
   vm(opts: {
     sub: string; rg: string; name: string; subnetId: string; os?: "Windows" | "Linux"; nicNsgId?: string; publicIp?: boolean;
+    /** SKU of the public IP (default Standard); null: the public IP row is missing (unreadable). */
+    publicIpSku?: "Standard" | "Basic" | null;
     power?: "running" | "deallocated" | "stopped"; bootDiagnostics?: boolean; tags?: Record<string, string>;
-    agentReady?: boolean; hardening?: { notOk?: string[]; failed?: number; provisioning?: "succeeded" | "failed"; name?: string } | null; otherCse?: string;
+    agentReady?: boolean; hardening?: { notOk?: string[]; failed?: number; provisioning?: "succeeded" | "failed" | "transitioning"; name?: string } | null; otherCse?: string;
   }): string {
     const { sub, rg, name } = opts;
     const vmId = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${name}`;
     const nicId = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/networkInterfaces/${name}-nic`;
     const os = opts.os ?? "Windows";
     const power = opts.power ?? "running";
+    if (opts.publicIp && opts.publicIpSku !== null) {
+      const pipId = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/publicIPAddresses/${name}-ip`;
+      this.rows.push({
+        id: pipId, name: `${name}-ip`, type: "microsoft.network/publicipaddresses", resourceGroup: rg, subscriptionId: sub, location: "westeurope",
+        tags: {}, sku: { name: opts.publicIpSku ?? "Standard", tier: "Regional" },
+        properties: { publicIPAllocationMethod: opts.publicIpSku === "Basic" ? "Dynamic" : "Static", ipAddress: "20.0.0.1" },
+      });
+    }
     this.rows.push({
       id: nicId, name: `${name}-nic`, type: "microsoft.network/networkinterfaces", resourceGroup: rg, subscriptionId: sub, location: "westeurope", tags: {},
       properties: {
@@ -132,7 +142,7 @@ export function scenarioFleet(): FakeFleet {
   f.vm({ sub: SUB_A, rg: "rg-app", name: "vm-linux", subnetId: opened, os: "Linux", publicIp: true });
   f.vm({ sub: SUB_A, rg: "rg-app", name: "vm-unhardened", subnetId: app, hardening: null, otherCse: "legacy-bootstrap", bootDiagnostics: false });
   f.vm({ sub: SUB_A, rg: "rg-app", name: "vm-stopped", subnetId: app, power: "deallocated", hardening: {} });
-  f.vm({ sub: SUB_A, rg: "rg-app", name: "vm-nonsg", subnetId: subnets.get("bare")!, publicIp: true, hardening: {} });
+  f.vm({ sub: SUB_A, rg: "rg-app", name: "vm-nonsg", subnetId: subnets.get("bare")!, publicIp: true, publicIpSku: "Basic", hardening: {} });
   // A locked resource group in a second subscription, with an exposed VM in it.
   const lockedOpen = f.nsg(SUB_B, "rg-locked", "nsg-locked-open", [rdp("legacy-open", 200, "Internet")]);
   const lockedNet = f.vnet(SUB_B, "rg-locked", "vnet-locked", [{ name: "default", nsgId: lockedOpen }]);

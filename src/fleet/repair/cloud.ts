@@ -61,7 +61,8 @@ export function parseResourceId(id: string): { sub: string; rg: string; type: st
 
 export interface SdkRepairCloudOptions {
   endpoint?: string;
-  ca?: string;
+  /** Trusted CAs: the system roots plus --ca-file (a string alone would replace the roots). */
+  ca?: string | string[];
   /** Token audience for the Locks call (the SDK clients derive theirs from the endpoint). */
   scope?: string;
   /** Long-running-operation poll interval; by default the SDK's (Retry-After, else 2 s). */
