@@ -1,8 +1,10 @@
+import type * as https from "node:https";
 import type { TokenCredential } from "@azure/core-auth";
 import { ServiceClient } from "@azure/core-client";
 import { createPipelineRequest } from "@azure/core-rest-pipeline";
 import { InputError } from "../errors";
 import { RetryLimits, useBoundedRetries } from "./throttle";
+import { agentPolicy } from "./tls";
 
 /**
  * Management locks, read from the Management Locks API (Resource Graph has no lock rows).
@@ -73,15 +75,15 @@ export class ArmLockReader implements LockReader {
 
   constructor(
     credential: TokenCredential,
-    private readonly opts: { endpoint: string; scope: string; ca?: readonly string[]; limits: RetryLimits },
+    private readonly opts: { endpoint: string; scope: string; agent?: https.Agent; limits: RetryLimits },
   ) {
     this.client = new ServiceClient({
       credential,
       credentialScopes: [opts.scope],
       endpoint: opts.endpoint,
-      ...(opts.ca ? { tlsOptions: { ca: [...opts.ca] } } : {}),
     } as ConstructorParameters<typeof ServiceClient>[0]);
     useBoundedRetries(this.client.pipeline, opts.limits);
+    if (opts.agent) this.client.pipeline.addPolicy(agentPolicy(opts.agent));
   }
 
   subscriptionLocks(subscriptionId: string): Promise<readonly ManagementLock[]> {

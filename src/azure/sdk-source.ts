@@ -1,11 +1,14 @@
-import * as tls from "node:tls";
+import type * as https from "node:https";
 import type { TokenCredential } from "@azure/core-auth";
-import type { PipelinePolicy } from "@azure/core-rest-pipeline";
+import type { Pipeline, PipelinePolicy } from "@azure/core-rest-pipeline";
 import { ComputeManagementClient } from "@azure/arm-compute";
 import { ResourceGraphClient } from "@azure/arm-resourcegraph";
 import { InputError } from "../errors";
 import { CLOUDS, Cloud, RESOURCE_GRAPH_API_VERSION } from "./clouds";
 import { ArmLockReader, ManagementLock } from "./locks";
+import { agentFor, agentPolicy } from "./tls";
+
+export { agentFor, trustedRoots } from "./tls";
 import { FleetSource } from "./source";
 import { GraphRow, InstanceView } from "./model";
 import { Selection } from "./queries";
@@ -30,12 +33,6 @@ export interface SdkSourceOptions {
   readonly onWait?: (line: string) => void;
 }
 
-/** The trust store: Node's default roots plus the extra PEM (`ca` alone would replace the roots). */
-export function trustedRoots(extraPem: string): string[] {
-  const getter = (tls as { getCACertificates?: (type: "default") => string[] }).getCACertificates;
-  return [...(getter ? getter("default") : tls.rootCertificates), extraPem];
-}
-
 /** Resource Graph's api-version, pinned to one that every cloud serves (see clouds.ts). */
 const graphApiVersion: PipelinePolicy = {
   name: "rdpGuardGraphApiVersion",
@@ -58,6 +55,8 @@ export class SdkFleetSource implements FleetSource {
   private readonly pacer: QuotaPacer;
   readonly cloud: Cloud;
   private readonly endpoint: string;
+  /** Keep-alive agent with the system roots plus --ca-file, shared by every client (see agentFor). */
+  private readonly agent?: https.Agent;
   /** Counters for progress and benchmarks. */
   readonly stats = { graphPages: 0, instanceViews: 0, quotaWaits: 0 };
 
@@ -66,22 +65,29 @@ export class SdkFleetSource implements FleetSource {
     this.endpoint = opts.endpoint ?? this.cloud.armEndpoint;
     this.limits = { ...DEFAULT_LIMITS, ...opts.limits, sleep: opts.sleep ?? DEFAULT_LIMITS.sleep, onWait: opts.onWait };
     this.pacer = new QuotaPacer(this.limits);
+    this.agent = opts.ca ? agentFor(opts.ca) : undefined;
     this.graph = new ResourceGraphClient(opts.credential, {
       ...this.clientOptions(),
       credentials: { scopes: [this.cloud.scope] },
     });
-    useBoundedRetries(this.graph.pipeline, this.limits);
+    this.tune(this.graph.pipeline);
     this.graph.pipeline.addPolicy(graphApiVersion);
     this.lockReader = new ArmLockReader(opts.credential, {
       endpoint: this.endpoint,
       scope: this.cloud.scope,
-      ca: opts.ca ? trustedRoots(opts.ca) : undefined,
+      agent: this.agent,
       limits: this.limits,
     });
   }
 
   private clientOptions() {
-    return { endpoint: this.endpoint, ...(this.opts.ca ? { tlsOptions: { ca: trustedRoots(this.opts.ca) } } : {}) };
+    return { endpoint: this.endpoint };
+  }
+
+  /** Bounded retries on every client, and the shared agent when there is a --ca-file. */
+  private tune(pipeline: Pipeline): void {
+    useBoundedRetries(pipeline, this.limits);
+    if (this.agent) pipeline.addPolicy(agentPolicy(this.agent));
   }
 
   async query(query: string, sel: Selection): Promise<GraphRow[]> {
@@ -132,7 +138,7 @@ export class SdkFleetSource implements FleetSource {
         ...this.clientOptions(),
         credentials: { scopes: [this.cloud.scope] },
       });
-      useBoundedRetries(client.pipeline, this.limits);
+      this.tune(client.pipeline);
       this.compute.set(subscriptionId, client);
     }
     this.stats.instanceViews++;

@@ -4,7 +4,7 @@ import { afterEach, describe, expect, it } from "vitest";
 import { CLOUDS, RESOURCE_GRAPH_API_VERSION, resolveCloud } from "../../src/azure/clouds";
 import { ArmLockReader, LocksUnreadableError, locksCovering, vmLockScopes } from "../../src/azure/locks";
 import { typeQuery } from "../../src/azure/queries";
-import { SdkFleetSource, staticTokenCredential, trustedRoots } from "../../src/azure/sdk-source";
+import { SdkFleetSource, agentFor, staticTokenCredential, trustedRoots } from "../../src/azure/sdk-source";
 import { DEFAULT_LIMITS, QuotaPacer } from "../../src/azure/throttle";
 import { FakeArmOptions, FakeArmServer } from "../harness/fake-arm";
 import { FleetBuilder, SUB_A, SUB_B, largeFleet, scenarioFleet } from "../harness/fake-fleet";
@@ -119,7 +119,7 @@ describe("fake Management Locks API (locks.json 2020-05-01)", () => {
     const reader = new ArmLockReader(staticTokenCredential("t"), {
       endpoint: s.url,
       scope: CLOUDS.AzurePublicCloud.scope,
-      ca: trustedRoots(s.ca),
+      agent: agentFor(s.ca),
       limits: { ...DEFAULT_LIMITS, sleep: noSleep },
     });
     expect((await reader.subscriptionLocks(SUB_A)).map((l) => l.name)).toEqual([
