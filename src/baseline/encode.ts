@@ -11,8 +11,15 @@ import { deflateRawSync, inflateRawSync } from "node:zlib";
  * the bits, inflates with .NET's DeflateStream (PowerShell 5.1 has it) and runs the script.
  */
 
-export const COMMAND_PREFIX = "powershell -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand ";
+/** The shortest spellings both powershell.exe 5.1 and pwsh accept (-NoProfile -NonInteractive -ExecutionPolicy -EncodedCommand). */
+export const COMMAND_PREFIX = "powershell -NoP -NonI -EP Bypass -Enc ";
+/** cmd.exe's command-line limit; the CustomScript extension runs commandToExecute through it. */
 export const CMD_LINE_LIMIT = 8191;
+
+/** A rendered script does not fit the command line (names the script and the sizes). */
+export class CommandTooLongError extends Error {
+  override readonly name = "CommandTooLongError";
+}
 const BASE = 0x4e00;
 
 export function packBits(bytes: Uint8Array): string {
@@ -57,18 +64,32 @@ export function bootstrap(packed: string, length: number): string {
   return `$p='${packed}';$b=New-Object byte[] ${length};$a=$n=$i=0;` +
     `foreach($c in [int[]][char[]]$p){$a=($a -shl 15) -bor ($c-${BASE});$n+=15;` +
     `while($n -ge 8 -and $i -lt ${length}){$n-=8;$b[$i++]=($a -shr $n) -band 255};$a=$a -band ((1 -shl $n)-1)};` +
-    `iex (New-Object IO.StreamReader((New-Object IO.Compression.DeflateStream((New-Object IO.MemoryStream(,$b)),0)))).ReadToEnd()`;
+    // DeflateStream(Stream, 0) is ambiguous between the CompressionMode and CompressionLevel overloads
+    // ("Multiple ambiguous overloads"), so the mode is typed.
+    "iex (New-Object IO.StreamReader((New-Object IO.Compression.DeflateStream((New-Object IO.MemoryStream(,$b))," +
+    "[IO.Compression.CompressionMode]::Decompress)))).ReadToEnd()";
 }
 
-export function encodeHardeningCommand(script: string): string {
+/**
+ * The `commandToExecute` that runs `script`. Throws {@link CommandTooLongError} when it exceeds
+ * cmd.exe's 8,191 characters: the extension would fail on the VM with a truncated command.
+ */
+export function encodeHardeningCommand(script: string, what = "the hardening script"): string {
   const deflated = deflateRawSync(Buffer.from(script, "utf8"), { level: 9 });
   const inner = bootstrap(packBits(deflated), deflated.length);
-  return COMMAND_PREFIX + Buffer.from(inner, "utf16le").toString("base64");
+  const command = COMMAND_PREFIX + Buffer.from(inner, "utf16le").toString("base64");
+  if (command.length > CMD_LINE_LIMIT) {
+    throw new CommandTooLongError(
+      `${what} encodes to a ${command.length}-character command, over cmd.exe's ${CMD_LINE_LIMIT}-character limit ` +
+      `(${Buffer.byteLength(script)} bytes of script, ${deflated.length} compressed); disable an option or shorten the script`,
+    );
+  }
+  return command;
 }
 
 /** Recovers the original script from a command built by `encodeHardeningCommand`. */
 export function decodeHardeningCommand(commandToExecute: string): string {
-  const m = /-EncodedCommand\s+([A-Za-z0-9+/=]+)\s*$/.exec(commandToExecute);
+  const m = /\s-Enc(?:odedCommand)?\s+([A-Za-z0-9+/=]+)\s*$/.exec(commandToExecute);
   if (!m) throw new Error("not an azure-rdp-guard command: no -EncodedCommand argument");
   const inner = Buffer.from(m[1]!, "base64").toString("utf16le");
   const payload = /^\$p='([^']*)';\$b=New-Object byte\[\] (\d+);/.exec(inner);
