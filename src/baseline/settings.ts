@@ -121,3 +121,35 @@ export const POLICY_OVERRIDES: readonly PolicyOverride[] = [
   { key: "SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services", name: "MinEncryptionLevel", note: "GPO 'Set client connection encryption level'" },
   { key: "SOFTWARE\\Policies\\Microsoft\\Cryptography\\Configuration\\SSL\\00010002", name: "Functions", note: "GPO 'SSL Cipher Suite Order'" },
 ];
+
+/**
+ * Step 2.3's MachineKeys grants, by SID so localized Windows works (icacls `*SID:(rights)`). The
+ * online and offline scripts both render these.
+ */
+export interface MachineKeysGrant {
+  readonly sid: string;
+  readonly account: string;
+  /** icacls simple rights: F (full) or R (read). */
+  readonly rights: "F" | "R";
+}
+
+export const MACHINE_KEYS_GRANTS: readonly MachineKeysGrant[] = [
+  { sid: "S-1-5-18", account: "NT AUTHORITY\\SYSTEM", rights: "F" },
+  { sid: "S-1-5-20", account: "NT AUTHORITY\\NETWORK SERVICE", rights: "R" },
+  { sid: "S-1-5-32-544", account: "BUILTIN\\Administrators", rights: "F" },
+];
+
+/** The runbook's serial console / EMS boot settings (offline: `bcdedit /store <BCD>`, online: the system store). */
+export const EMS_SETTINGS = { displayBootMenu: true, timeoutSeconds: 5, emsPort: 1, emsBaudRate: 115200 } as const;
+
+/** The bcdedit argument lists that apply {@link EMS_SETTINGS}; `loader` is `{default}` offline, `{current}` online. */
+export function emsBcdCommands(loader: "{default}" | "{current}"): string[][] {
+  const e = EMS_SETTINGS;
+  return [
+    ["/set", "{bootmgr}", "displaybootmenu", e.displayBootMenu ? "yes" : "no"],
+    ["/set", "{bootmgr}", "timeout", String(e.timeoutSeconds)],
+    ["/set", "{bootmgr}", "bootems", "yes"],
+    ["/ems", loader, "on"],
+    ["/emssettings", `EMSPORT:${e.emsPort}`, `EMSBAUDRATE:${e.emsBaudRate}`],
+  ];
+}
