@@ -1,21 +1,17 @@
-import { existsSync } from "node:fs";
-import { describe, expect, it } from "vitest";
-import { resolveOptions } from "../../src/baseline/options";
-import { renderOfflineScript } from "../../src/baseline/render-offline";
+import { beforeAll, describe, expect, it } from "vitest";
+import { offlineForceUpdateTag, renderOfflineScript } from "../../src/baseline/render-offline";
 import { offlineSettings, renderOfflineReg } from "../../src/baseline/render-reg";
-import { CMD_LINE_LIMIT, encodeHardeningCommand } from "../../src/baseline/encode";
-import { powershellParser, powershellSyntaxErrors } from "../harness/powershell";
-import { HIVE_FIXTURE, exportHive, freshHive, hiveValue, hivexAvailable, mergeReg } from "../harness/hive";
-
-const canEditHives = hivexAvailable() && existsSync(HIVE_FIXTURE);
-if (!canEditHives) console.warn(`SKIPPED hive tests: need hivexregedit/hivexget (apt-get install libhivex-bin libwin-hivex-perl) and ${HIVE_FIXTURE}`);
+import { MACHINE_KEYS_GRANTS, emsBcdCommands } from "../../src/baseline/settings";
+import { exportHive, freshHive, hiveValue, mergeReg, requireHivex } from "../harness/hive";
 
 const OPTION_SETS = [{}, { legacyTls: true, securityLayer: "tls" as const, disableGroupPolicyTemporarily: true }, { crashDump: false, rdpPort: 3390 }];
 
 /** hivexget prints DWORDs in decimal and strings as text. */
 const expected = (v: string | number): string => String(v);
 
-describe.skipIf(!canEditHives)("offline .reg on a real hive file", () => {
+describe("offline .reg on a real hive file", () => {
+  beforeAll(() => requireHivex());
+
   it.each(OPTION_SETS)("sets every offline baseline value in ControlSet001 and ControlSet002 (%j)", (options) => {
     const hive = freshHive();
     mergeReg(hive, renderOfflineReg(options));
@@ -71,39 +67,42 @@ describe.skipIf(!canEditHives)("offline .reg on a real hive file", () => {
   });
 });
 
-describe("offline rescue script", () => {
-  it.each(OPTION_SETS)("parses under the PowerShell grammar and fits the command line (%j)", async (options) => {
-    const script = renderOfflineScript(options);
-    expect(await powershellSyntaxErrors(script)).toEqual([]);
-    expect(encodeHardeningCommand(script).length).toBeLessThanOrEqual(CMD_LINE_LIMIT);
-  });
-
-  it("never redirects a native command's stderr (terminating under 'Stop' in PowerShell 5.1)", () => {
-    const lines = renderOfflineScript({}).split("\n").filter((l) => /&\s+\S+\.exe\b/.test(l));
-    expect(lines.length).toBeGreaterThan(5);
-    expect(lines.filter((l) => /\d?>&?\d?/.test(l.replace(/\|.*$/, "")) && />/.test(l.replace(/\|.*$/, "")))).toEqual([]);
-  });
-
+// The script itself runs under Pester (test/pester/offline) and PowerShell's parser (test/baseline/pwsh.test.ts).
+describe("offline rescue script rendering", () => {
   it("embeds exactly the .reg text proven on the hive above", () => {
+    for (const o of OPTION_SETS) expect(renderOfflineScript(o)).toContain(`$Reg = @'\n${renderOfflineReg(o, ["ControlSet001"])}\n'@`);
+  });
+
+  it("takes the MachineKeys grants and EMS boot settings from the baseline data, each only when enabled", () => {
     const script = renderOfflineScript({});
-    expect(script).toContain(`$Reg = @'\n${renderOfflineReg({}, ["ControlSet001"])}\n'@`);
+    const grants = MACHINE_KEYS_GRANTS.map((g) => `'*${g.sid}:(${g.rights})'`).join(", ");
+    expect(script).toContain(`$MachineKeysGrants = @(${grants})`);
+    const bcd = emsBcdCommands("{default}").map((c) => `@(${c.map((a) => `'${a}'`).join(", ")})`).join(", ");
+    expect(script).toContain(`$BcdCommands = @(${bcd})`);
+    const off = renderOfflineScript({ machineKeysAcl: false, serialConsole: false, crashDump: false });
+    expect(off).toContain("$MachineKeysGrants = @()");
+    expect(off).toContain("$BcdCommands = @()");
+    expect(off).toContain("$CrashDump = $false");
   });
 
-  it("always unloads the hive: reg unload sits in the finally block around the import", async () => {
-    const tree = (await powershellParser()).parse(renderOfflineScript({}))!;
-    const finallies = tree.rootNode.descendantsOfType("finally_clause").map((f) => f!.text);
-    expect(finallies.some((f) => f.includes("reg.exe unload $Hive"))).toBe(true);
-    const tryWithImport = tree.rootNode.descendantsOfType("try_statement").map((t) => t!.text).find((t) => t.includes("reg.exe import"));
-    expect(tryWithImport).toMatch(/finally \{[\s\S]*reg\.exe unload/);
-    tree.delete();
+  it("runs native tools only through the seam, which never redirects stderr (terminating under 'Stop' in 5.1)", () => {
+    const script = renderOfflineScript({});
+    const native = script.split("\n").filter((l) => /&\s*\$?[\w.-]+(\.exe)?\s+@?/.test(l) && !/^\$Reg|^\[/.test(l));
+    expect(native).toEqual(["$out = & $Exe @Arguments | Out-String"]);
+    expect(script).not.toMatch(/&\s+[\w-]+\.exe/);
   });
 
-  it("writes only to control sets that exist (Select\\Current included) and backs up first", () => {
-    const script = renderOfflineScript(resolveOptions({}));
-    expect(script).toMatch(/\('ControlSet\{0:d3\}' -f \[int\]\$current\)/);
-    expect(script).toMatch(/Where-Object \{ Test-Path \('Registry::' \+ \$Hive \+ '\\' \+ \$_\) \}/);
-    expect(script.indexOf("Copy-Item -LiteralPath $hiveFile")).toBeLessThan(script.indexOf("reg.exe load"));
-    expect(script.indexOf("/save (Join-Path $Backup 'MachineKeys.acl')")).toBeLessThan(script.indexOf("/grant $g"));
-    expect(script.indexOf("/export (Join-Path $Backup 'bcd.bak')")).toBeLessThan(script.indexOf("@c | Out-Null"));
+  it("names each retry: the attempt goes into the report and backup folder, and has its own forceUpdateTag", () => {
+    expect(renderOfflineScript({}, { attempt: "2" })).toContain("$Attempt = '2'");
+    expect(renderOfflineScript({})).toContain("$Attempt = '1'");
+    expect(offlineForceUpdateTag("run-20261126", 2)).not.toBe(offlineForceUpdateTag("run-20261126", 1));
+    expect(() => renderOfflineScript({}, { attempt: "x'; rm" })).toThrow(/attempt/);
+    expect(() => renderOfflineScript({}, { diskLun: 64 })).toThrow(/diskLun/);
+    expect(renderOfflineScript({}, { diskLun: 3 })).toContain("$DiskLun = 3");
+  });
+
+  it("rejects bad baseline options, naming the field", () => {
+    expect(() => renderOfflineScript({ rdpPort: 0 })).toThrow(/rdpPort/);
+    expect(() => renderOfflineScript({ certMinValidDays: -1 })).toThrow(/certMinValidDays/);
   });
 });

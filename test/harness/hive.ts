@@ -2,16 +2,22 @@ import { execFileSync, spawnSync } from "node:child_process";
 import { copyFileSync, chmodSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { repoRoot } from "./pwsh";
 
 /*
  * Real registry hive files, edited with Debian's hivex tools (libhivex-bin, libwin-hivex-perl).
- * .ci/run installs them; where they are missing the hive tests are skipped with a message.
+ * scripts/install-tools.sh (npm test's pretest, .ci/run) installs them; missing tools fail the tests.
  */
-export const HIVE_FIXTURE = path.resolve(__dirname, "../../../shared/fixtures/minimal.hive");
+export const HIVE_FIXTURE = path.join(repoRoot(), "test", "baseline", "fixtures", "minimal.hive");
 
-export function hivexAvailable(): boolean {
+/** Throws a clear error when hivexregedit or hivexget is missing (the hive tests never skip). */
+export function requireHivex(): void {
   // Both print usage and exit non-zero without arguments; only a missing binary is an error.
-  return spawnSync("hivexregedit", ["--help"], { stdio: "ignore" }).error === undefined && spawnSync("hivexget", [], { stdio: "ignore" }).error === undefined;
+  for (const [tool, args] of [["hivexregedit", ["--help"]], ["hivexget", []]] as const) {
+    if (spawnSync(tool, args, { stdio: "ignore" }).error !== undefined) {
+      throw new Error(`${tool} not found: install Debian's libhivex-bin and libwin-hivex-perl (scripts/install-tools.sh)`);
+    }
+  }
 }
 
 /** A writable copy of the empty fixture hive. */

@@ -1,5 +1,5 @@
 import { spawnSync } from "node:child_process";
-import { existsSync, mkdtempSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
 
@@ -80,4 +80,71 @@ export function runPwsh(script: string, opts: { modules?: boolean; timeoutMs?: n
 /** A PowerShell single-quoted literal. */
 export function psLiteral(s: string): string {
   return `'${s.replace(/'/g, "''")}'`;
+}
+
+export interface ParseProblem {
+  readonly line: number;
+  readonly column: number;
+  readonly message: string;
+}
+
+export interface ParseReport {
+  readonly name: string;
+  /** PowerShell's own parse errors (System.Management.Automation.Language.Parser). */
+  readonly errors: ParseProblem[];
+  /** Syntax Windows PowerShell 5.1 lacks, found in the AST (the scripts run on 5.1). */
+  readonly ps51: ParseProblem[];
+}
+
+/*
+ * Each AST shape PowerShell 7 parses but 5.1 does not: `??`, `??=`, `?.`, `?[]`, ternary, pipeline
+ * chains (&&, ||), `-Parallel` (ForEach-Object), `clean {}`, a trailing `&` (background job).
+ */
+const PS51_CHECK = String.raw`
+function Get-Ps51Problems($Ast) {
+  $L = 'System.Management.Automation.Language'
+  foreach ($n in $Ast.FindAll({ $true }, $true)) {
+    $what = $null
+    if ($n -is "$L.TernaryExpressionAst") { $what = 'ternary operator ?:' }
+    elseif ($n -is "$L.PipelineChainAst") { $what = "pipeline chain $($n.Operator)" }
+    elseif ($n -is "$L.BinaryExpressionAst" -and "$($n.Operator)" -eq 'QuestionQuestion') { $what = 'null-coalescing ??' }
+    elseif ($n -is "$L.AssignmentStatementAst" -and "$($n.Operator)" -eq 'QuestionQuestionEquals') { $what = 'null-coalescing assignment ??=' }
+    elseif ($n -is "$L.MemberExpressionAst" -and $n.NullConditional) { $what = 'null-conditional member access ?.' }
+    elseif ($n -is "$L.IndexExpressionAst" -and $n.NullConditional) { $what = 'null-conditional index ?[]' }
+    elseif ($n -is "$L.ScriptBlockAst" -and $n.CleanBlock) { $what = 'clean block' }
+    elseif ($n -is "$L.PipelineAst" -and $n.Background) { $what = 'background operator &' }
+    elseif ($n -is "$L.CommandParameterAst" -and $n.ParameterName.Length -ge 2 -and
+            'parallel'.StartsWith($n.ParameterName.ToLowerInvariant())) { $what = '-Parallel' }
+    if ($what) {
+      [ordered]@{ line = $n.Extent.StartLineNumber; column = $n.Extent.StartColumnNumber; message = "$what : $($n.Extent.Text)" }
+    }
+  }
+}
+`;
+
+/**
+ * Parses every script with PowerShell's own parser in one pwsh process and reports parse errors and
+ * syntax Windows PowerShell 5.1 lacks.
+ */
+export function parsePowerShell(scripts: Record<string, string>): ParseReport[] {
+  const dir = mkdtempSync(path.join(tmpdir(), "rdpg-parse-"));
+  const names = Object.keys(scripts);
+  names.forEach((name, i) => writeFileSync(path.join(dir, `${i}.ps1`), scripts[name]!, "utf8"));
+  const out = path.join(dir, "report.json");
+  const r = runPwsh(`$ErrorActionPreference = 'Stop'
+${PS51_CHECK}
+$rows = foreach ($i in 0..${names.length - 1}) {
+  $tokens = $null; $errors = $null
+  $ast = [System.Management.Automation.Language.Parser]::ParseFile((Join-Path ${psLiteral(dir)} "$i.ps1"), [ref]$tokens, [ref]$errors)
+  [ordered]@{
+    index = $i
+    errors = @($errors | ForEach-Object { [ordered]@{ line = $_.Extent.StartLineNumber; column = $_.Extent.StartColumnNumber; message = $_.Message } })
+    ps51 = @(Get-Ps51Problems $ast)
+  }
+}
+ConvertTo-Json -InputObject @($rows) -Depth 5 | Set-Content -LiteralPath ${psLiteral(out)} -Encoding utf8
+`);
+  if (r.status !== 0) throw new Error(`pwsh parser run failed (exit ${r.status}): ${r.stderr}`);
+  const rows = JSON.parse(readFileSync(out, "utf8")) as { index: number; errors: ParseProblem[]; ps51: ParseProblem[] }[];
+  return rows.map((row) => ({ name: names[row.index]!, errors: row.errors, ps51: row.ps51 }));
 }
