@@ -14,7 +14,10 @@ PESTER_VERSION=5.7.1
 log() { echo "install-tools: $*" >&2; }
 
 if [ ! -x "$tools/pwsh/pwsh" ]; then
-  command -v dotnet >/dev/null 2>&1 || { log "dotnet (the .NET SDK) is needed to install PowerShell $PWSH_VERSION"; exit 1; }
+  if ! command -v dotnet >/dev/null 2>&1; then
+    log "dotnet (the .NET SDK) is needed to install PowerShell $PWSH_VERSION"
+    exit 1
+  fi
   log "installing PowerShell $PWSH_VERSION into $tools/pwsh"
   dotnet tool install --tool-path "$tools/pwsh" PowerShell --version "$PWSH_VERSION" >&2
 fi

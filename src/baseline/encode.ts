@@ -11,7 +11,7 @@ import { deflateRawSync, inflateRawSync } from "node:zlib";
  * the bits, inflates with .NET's DeflateStream (PowerShell 5.1 has it) and runs the script.
  */
 
-/** The shortest spellings both powershell.exe 5.1 and pwsh accept (-NoProfile -NonInteractive -ExecutionPolicy -EncodedCommand). */
+/** -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand, spelled as short as powershell.exe 5.1 and pwsh accept. */
 export const COMMAND_PREFIX = "powershell -NoP -NonI -EP Bypass -Enc ";
 /** cmd.exe's command-line limit; the CustomScript extension runs commandToExecute through it. */
 export const CMD_LINE_LIMIT = 8191;
@@ -81,7 +81,8 @@ export function encodeHardeningCommand(script: string, what = "the hardening scr
   if (command.length > CMD_LINE_LIMIT) {
     throw new CommandTooLongError(
       `${what} encodes to a ${command.length}-character command, over cmd.exe's ${CMD_LINE_LIMIT}-character limit ` +
-      `(${Buffer.byteLength(script)} bytes of script, ${deflated.length} compressed); disable an option or shorten the script`,
+      `(${Buffer.byteLength(script)} bytes of script, ${deflated.length} compressed); ` +
+      "disable an option or shorten the script",
     );
   }
   return command;

@@ -31,9 +31,13 @@ export function offlineForceUpdateTag(runId: string, attempt: string | number): 
 export function renderOfflineScript(options: HardeningOptions, render: OfflineRenderOptions = {}): string {
   const o = resolveOptions(options);
   const attempt = render.attempt ?? "1";
-  if (!/^[A-Za-z0-9._-]{1,40}$/.test(attempt)) throw new Error(`attempt: '${attempt}' must be 1-40 letters, digits, '.', '_' or '-'`);
+  if (!/^[A-Za-z0-9._-]{1,40}$/.test(attempt)) {
+    throw new Error(`attempt: '${attempt}' must be 1-40 letters, digits, '.', '_' or '-'`);
+  }
   const lun = render.diskLun ?? 0;
-  if (!Number.isInteger(lun) || lun < 0 || lun > 63) throw new Error(`diskLun: ${String(lun)} must be a LUN from 0 to 63`);
+  if (!Number.isInteger(lun) || lun < 0 || lun > 63) {
+    throw new Error(`diskLun: ${String(lun)} must be a LUN from 0 to 63`);
+  }
   const reg = renderOfflineReg(o, ["ControlSet001"]);
   if (/^'@/m.test(reg)) throw new Error("the .reg text cannot be embedded in a here-string");
   const list = (items: readonly string[]): string => `@(${items.map(psq).join(", ")})`;

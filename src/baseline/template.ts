@@ -13,7 +13,8 @@ export function readTemplate(name: string): string {
     const file = path.join(dir, name);
     if (existsSync(file)) return readFileSync(file, "utf8").replace(/\r\n/g, "\n");
   }
-  throw new Error(`PowerShell template ${name} not found in ${CANDIDATES.join(" or ")} (is src/baseline/scripts/ packaged?)`);
+  const where = CANDIDATES.join(" or ");
+  throw new Error(`PowerShell template ${name} not found in ${where} (is src/baseline/scripts/ packaged?)`);
 }
 
 const REGION = /^#region settings\b[^\n]*\n[\s\S]*?^#endregion\n/m;

@@ -25,12 +25,19 @@ $cfg.Run.Container = New-PesterContainer -Path ${psLiteral(file)} -Data @{ ${has
 $cfg.Run.PassThru = $true
 $cfg.Output.Verbosity = 'None'
 $r = Invoke-Pester -Configuration $cfg
+# The message and where it was thrown (two stack frames are enough to find the line).
+function Format-Errors($Records) {
+  @($Records | ForEach-Object {
+    $at = @("$($_.ScriptStackTrace)" -split "\n" | Select-Object -First 2) -join ' < '
+    "$($_.Exception.Message) @ $at"
+  }) -join '; '
+}
 $rows = @($r.Tests | ForEach-Object {
-  [ordered]@{ path = $_.ExpandedPath; result = "$($_.Result)"; error = (@($_.ErrorRecord | ForEach-Object { "$($_.Exception.Message) @ $(("$($_.ScriptStackTrace)" -split "\n" | Select-Object -First 2) -join ' < ')" }) -join '; ') }
+  [ordered]@{ path = $_.ExpandedPath; result = "$($_.Result)"; error = Format-Errors $_.ErrorRecord }
 })
 foreach ($b in @($r.Containers) + @($r.FailedBlocks)) {
   if ("$($b.Result)" -eq 'Failed' -and $b.ErrorRecord.Count -gt 0) {
-    $rows += [ordered]@{ path = "block $($b.Name)"; result = 'Failed'; error = (@($b.ErrorRecord | ForEach-Object { "$($_.Exception.Message) @ $(("$($_.ScriptStackTrace)" -split "\n" | Select-Object -First 2) -join ' < ')" }) -join '; ') }
+    $rows += [ordered]@{ path = "block $($b.Name)"; result = 'Failed'; error = Format-Errors $b.ErrorRecord }
   }
 }
 ConvertTo-Json -InputObject $rows -Depth 4 | Set-Content -LiteralPath ${psLiteral(out)} -Encoding utf8

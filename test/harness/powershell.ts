@@ -2,8 +2,9 @@ import * as path from "node:path";
 import { Language, Node, Parser } from "web-tree-sitter";
 
 /*
- * The real PowerShell grammar (tree-sitter-powershell, compiled to wasm) run by web-tree-sitter.
- * PowerShell itself cannot run here; this proves every generated script is syntactically valid.
+ * The tree-sitter PowerShell grammar (wasm, run by web-tree-sitter) for structural checks of the
+ * hardening script: which commands run and whether each mutating one is guarded by enforce mode.
+ * Syntax itself is checked by PowerShell's own parser (parsePowerShell in ./pwsh.ts).
  */
 let parser: Parser | undefined;
 
@@ -15,32 +16,6 @@ export async function powershellParser(): Promise<Parser> {
   parser = new Parser();
   parser.setLanguage(language);
   return parser;
-}
-
-export interface SyntaxProblem {
-  line: number;
-  column: number;
-  text: string;
-}
-
-/** Syntax errors (ERROR or MISSING nodes) in a script; empty when it parses cleanly. */
-export async function powershellSyntaxErrors(script: string): Promise<SyntaxProblem[]> {
-  const p = await powershellParser();
-  const tree = p.parse(script);
-  if (!tree) throw new Error("parser returned no tree");
-  const out: SyntaxProblem[] = [];
-  const walk = (n: Node): void => {
-    if (n.isError || n.isMissing) {
-      out.push({ line: n.startPosition.row + 1, column: n.startPosition.column + 1, text: n.text.slice(0, 80) });
-      return;
-    }
-    if (!n.hasError) return;
-    for (const c of n.children) if (c) walk(c);
-  };
-  walk(tree.rootNode);
-  if (tree.rootNode.hasError && out.length === 0) out.push({ line: 0, column: 0, text: "(error flag without an error node)" });
-  tree.delete();
-  return out;
 }
 
 /** Commands that change the machine; in audit mode none of them may be reachable. */

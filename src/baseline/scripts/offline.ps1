@@ -13,7 +13,9 @@ Windows Registry Editor Version 5.00
 $ErrorActionPreference = 'Stop'
 $ProgressPreference = 'SilentlyContinue'
 $Results = [Collections.ArrayList]@()
-function Add-Result($Id, $Result, $Message) { [void]$Results.Add([ordered]@{ id = $Id; result = $Result; message = $Message }) }
+function Add-Result($Id, $Result, $Message) {
+  [void]$Results.Add([ordered]@{ id = $Id; result = $Result; message = $Message })
+}
 
 # The seam: every native tool, drive-letter and CIM call goes through these few functions, so tests replace
 # them (Pester Mock) while production runs them unchanged. Storage cmdlets (Get-Disk, Get-Partition, ...)
@@ -24,10 +26,13 @@ function Invoke-Tool([string]$Exe, [string[]]$Arguments) {
   [pscustomobject]@{ Code = $LASTEXITCODE; Output = "$out".Trim() }
 }
 function Get-VolumeRoot([string]$Letter) { "$($Letter):" }
-function Get-DiskLun([int]$Number) { (Get-CimInstance -ClassName Win32_DiskDrive -Filter "Index=$Number").SCSILogicalUnit }
+function Get-DiskLun([int]$Number) {
+  (Get-CimInstance -ClassName Win32_DiskDrive -Filter "Index=$Number").SCSILogicalUnit
+}
 function Get-FreeDriveLetter {
   $used = @(Get-PSDrive -PSProvider FileSystem | ForEach-Object { $_.Name.ToUpperInvariant() })
-  $letter = 'STUVWXYZRQPONMLKJIHG'.ToCharArray() | Where-Object { $used -notcontains [string]$_ } | Select-Object -First 1
+  $letter = 'STUVWXYZRQPONMLKJIHG'.ToCharArray() | Where-Object { $used -notcontains [string]$_ } |
+    Select-Object -First 1
   if (-not $letter) { throw 'no free drive letter' }
   [string]$letter
 }
@@ -51,10 +56,11 @@ function Mount-Partition($Part) {
   if ($Mounted.ContainsKey($id)) { return $Mounted[$id] }
   $letter = Get-FreeDriveLetter
   try {
-    Add-PartitionAccessPath -DiskNumber $Part.DiskNumber -PartitionNumber $Part.PartitionNumber -AccessPath "$($letter):\" | Out-Null
+    $where = @{ DiskNumber = $Part.DiskNumber; PartitionNumber = $Part.PartitionNumber }
+    Add-PartitionAccessPath @where -AccessPath "$($letter):\" | Out-Null
   } catch {
     $volume = @($Part.AccessPaths | Where-Object { $_ -like '\\?\Volume*' }) | Select-Object -First 1
-    if (-not $volume) { throw "partition $($Part.PartitionNumber) of disk $($Part.DiskNumber) has no drive letter and no volume path" }
+    if (-not $volume) { throw "partition $id has no drive letter and no volume path" }
     [void](Invoke-Checked 'mountvol.exe' @("$($letter):", $volume))
   }
   $Mounted[$id] = Get-VolumeRoot $letter
@@ -77,7 +83,8 @@ function Dismount-Hive {
 function Get-HiveValue([string]$Key, [string]$Name) {
   $r = Invoke-Tool 'reg.exe' @('query', "$Hive\$Key", '/v', $Name)
   if ($r.Code -ne 0) { return $null }
-  $line = @($r.Output -split "`r?`n" | Where-Object { $_ -match "^\s*$([regex]::Escape($Name))\s+REG_" }) | Select-Object -First 1
+  $pattern = "^\s*$([regex]::Escape($Name))\s+REG_"
+  $line = @($r.Output -split "`r?`n" | Where-Object { $_ -match $pattern }) | Select-Object -First 1
   if (-not $line) { return $null }
   ($line -replace "^\s*$([regex]::Escape($Name))\s+REG_\w+\s*", '').Trim()
 }
@@ -99,30 +106,39 @@ function Invoke-OfflineRepair {
   $disk = $disks[0]
   $state.disk = [int]$disk.Number
   if ($disk.IsOffline) {
-    if ("$($disk.OfflineReason)" -match 'Collision') { throw "disk $($disk.Number) is offline because its signature collides with a disk of this VM; not rewriting it" }
+    if ("$($disk.OfflineReason)" -match 'Collision') {
+      throw "disk $($disk.Number) is offline because its signature collides with a disk of this VM; not rewriting it"
+    }
     Set-Disk -Number $disk.Number -IsOffline $false
   }
   if ($disk.IsReadOnly) { Set-Disk -Number $disk.Number -IsReadOnly $false }
   $parts = @(Get-Partition -DiskNumber $disk.Number)
   # 3. The Windows volume, searched on that disk only.
-  $data = @($parts | Where-Object { "$($_.Type)" -in @('Basic', 'IFS') -or "$($_.GptType)" -eq '{ebd0a0a2-b9e5-4433-87c0-68b6b72699c7}' })
-  $windows = @($data | Where-Object { $r = Mount-Partition $_; Test-Path -LiteralPath "$r\Windows\System32\config\SYSTEM" })
+  $basicData = '{ebd0a0a2-b9e5-4433-87c0-68b6b72699c7}'
+  $data = @($parts | Where-Object { "$($_.Type)" -in @('Basic', 'IFS') -or "$($_.GptType)" -eq $basicData })
+  $windows = @($data | Where-Object { Test-Path -LiteralPath "$(Mount-Partition $_)\Windows\System32\config\SYSTEM" })
   if ($windows.Count -ne 1) { throw "expected one Windows volume on disk $($disk.Number), found $($windows.Count)" }
   $os = Mount-Partition $windows[0]
   $state.osVolume = $os
-  # 4. The boot store: UEFI (Gen2) on the EFI system partition, BIOS (Gen1) on the active/system partition or the Windows volume.
+  # 4. The boot store: UEFI (Gen2) on the EFI system partition, BIOS (Gen1) on the active/system partition
+  #    or the Windows volume.
   if ($BcdCommands.Count -gt 0) {
-    $bootParts = @($parts | Where-Object { "$($_.GptType)" -eq '{c12a7328-f81f-11d2-ba4b-00a0c93ec93b}' -or "$($_.Type)" -eq 'System' -or $_.IsActive }) + @($windows[0])
+    $esp = '{c12a7328-f81f-11d2-ba4b-00a0c93ec93b}'
+    $bootParts = @($parts | Where-Object { "$($_.GptType)" -eq $esp -or "$($_.Type)" -eq 'System' -or $_.IsActive })
+    $bootParts += $windows[0]
     foreach ($p in $bootParts) {
       $root = Mount-Partition $p
-      $store = @("$root\EFI\Microsoft\Boot\BCD", "$root\boot\BCD") | Where-Object { Test-Path -LiteralPath $_ } | Select-Object -First 1
+      $store = @("$root\EFI\Microsoft\Boot\BCD", "$root\boot\BCD") | Where-Object { Test-Path -LiteralPath $_ } |
+        Select-Object -First 1
       if ($store) { $state.bootStore = $store; break }
     }
     if (-not $state.bootStore) { throw "no BCD store (\EFI\Microsoft\Boot\BCD or \boot\BCD) on disk $($disk.Number)" }
   }
   $hiveFile = "$os\Windows\System32\config\SYSTEM"
   $machineKeys = "$os\ProgramData\Microsoft\Crypto\RSA\MachineKeys"
-  if ($MachineKeysGrants.Count -gt 0 -and -not (Test-Path -LiteralPath $machineKeys)) { throw "$machineKeys does not exist" }
+  if ($MachineKeysGrants.Count -gt 0 -and -not (Test-Path -LiteralPath $machineKeys)) {
+    throw "$machineKeys does not exist"
+  }
   Add-Result 'find-volume' 'ok' "disk $($disk.Number): Windows on $os, boot store $($state.bootStore)"
 
   # Backups, all before the first change, on the repaired disk (the rescue VM is deleted afterwards).
@@ -135,10 +151,13 @@ function Invoke-OfflineRepair {
   }
   if ($state.bootStore) {
     # An offline store is a plain file (bcdedit /export only reads the system store): copy it and its logs.
-    Get-ChildItem -LiteralPath (Split-Path -Parent $state.bootStore) -Filter 'BCD*' -File | ForEach-Object { Copy-Item -LiteralPath $_.FullName -Destination "$backup\$($_.Name)" }
+    Get-ChildItem -LiteralPath (Split-Path -Parent $state.bootStore) -Filter 'BCD*' -File |
+      ForEach-Object { Copy-Item -LiteralPath $_.FullName -Destination "$backup\$($_.Name)" }
     if (-not (Test-Path -LiteralPath "$backup\BCD")) { throw "backup of $($state.bootStore) failed" }
   }
-  if ($MachineKeysGrants.Count -gt 0) { [void](Invoke-Checked 'icacls.exe' @($machineKeys, '/save', "$backup\MachineKeys.acl", '/t', '/c')) }
+  if ($MachineKeysGrants.Count -gt 0) {
+    [void](Invoke-Checked 'icacls.exe' @($machineKeys, '/save', "$backup\MachineKeys.acl", '/t', '/c'))
+  }
 
   # The SYSTEM hive: load, import into each control set that exists, always unload.
   [void](Invoke-Checked 'reg.exe' @('load', $Hive, $hiveFile))
@@ -161,8 +180,9 @@ function Invoke-OfflineRepair {
         $paging = Get-HiveValue "$cs\Control\Session Manager\Memory Management" 'PagingFiles'
         if ($paging -notmatch '(^|\\0|\s)(C|\?):\\') {
           $key = "$Hive\$cs\Control\CrashControl"
-          [void](Invoke-Checked 'reg.exe' @('add', $key, '/v', 'DedicatedDumpFile', '/t', 'REG_SZ', '/d', 'C:\DedicatedDump.sys', '/f'))
-          Add-Result "crash-dump:$cs" 'changed' "page file '$paging' is not on C:; DedicatedDumpFile=C:\DedicatedDump.sys"
+          $dump = 'C:\DedicatedDump.sys'
+          [void](Invoke-Checked 'reg.exe' @('add', $key, '/v', 'DedicatedDumpFile', '/t', 'REG_SZ', '/d', $dump, '/f'))
+          Add-Result "crash-dump:$cs" 'changed' "page file '$paging' is not on C:; DedicatedDumpFile=$dump"
         }
       }
     }
@@ -187,7 +207,9 @@ try {
   Add-Result 'offline-repair' 'failed' $_.Exception.Message
 }
 $failed = @($Results | Where-Object { $_.result -eq 'failed' }).Count
-$summary = [ordered]@{ tool = 'azure-rdp-guard'; mode = 'offline'; attempt = $Attempt; failed = $failed; results = $Results }
+$summary = [ordered]@{
+  tool = 'azure-rdp-guard'; mode = 'offline'; attempt = $Attempt; failed = $failed; results = $Results
+}
 foreach ($k in $State.Keys) { $summary[$k] = $State[$k] }
 Write-Output ($summary | ConvertTo-Json -Depth 4 -Compress)
 exit [int]($failed -gt 0)

@@ -10,12 +10,15 @@ BeforeAll {
   function global:Get-Disk { throw 'not mocked' }
   function global:Set-Disk([int]$Number, [bool]$IsOffline, [bool]$IsReadOnly) { throw 'not mocked' }
   function global:Get-Partition([int]$DiskNumber) { throw 'not mocked' }
-  function global:Add-PartitionAccessPath([int]$DiskNumber, [int]$PartitionNumber, [string]$AccessPath) { throw 'not mocked' }
+  function global:Add-PartitionAccessPath([int]$DiskNumber, [int]$PartitionNumber, [string]$AccessPath) {
+    throw 'not mocked'
+  }
   # The seam functions exist once the script runs; Mock needs them now, with the script's own signatures,
   # so they are taken from the rendered script's AST (a mock's alias then wins over the script's function).
   $ast = [Management.Automation.Language.Parser]::ParseFile($ScriptPath, [ref]$null, [ref]$null)
   foreach ($name in 'Invoke-Tool', 'Get-VolumeRoot', 'Get-DiskLun') {
-    $fn = $ast.Find({ param($n) $n -is [Management.Automation.Language.FunctionDefinitionAst] -and $n.Name -eq $name }, $true)
+    $isSeam = { param($n) $n -is [Management.Automation.Language.FunctionDefinitionAst] -and $n.Name -eq $name }
+    $fn = $ast.Find($isSeam, $true)
     if (-not $fn) { throw "the offline script has no seam function $name" }
     . ([scriptblock]::Create(($fn.Extent.Text -replace '^function ', 'function global:')))
   }
@@ -29,11 +32,15 @@ BeforeAll {
   }
   function New-WindowsVolume([string]$Name) {
     $dir = New-Volume $Name
-    New-Item -ItemType Directory -Path "$dir/Windows/System32/config", "$dir/ProgramData/Microsoft/Crypto/RSA/MachineKeys" -Force | Out-Null
-    foreach ($f in 'SYSTEM', 'SYSTEM.LOG1', 'SYSTEM.LOG2') { Set-Content -LiteralPath "$dir/Windows/System32/config/$f" -Value "hive $f of $Name" }
+    $paths = "$dir/Windows/System32/config", "$dir/ProgramData/Microsoft/Crypto/RSA/MachineKeys"
+    New-Item -ItemType Directory -Path $paths -Force | Out-Null
+    foreach ($f in 'SYSTEM', 'SYSTEM.LOG1', 'SYSTEM.LOG2') {
+      Set-Content -LiteralPath "$dir/Windows/System32/config/$f" -Value "hive $f of $Name"
+    }
     $dir
   }
-  function New-Part([int]$Disk, [int]$Number, [string]$Type, [string]$Dir, [string]$Letter = '', [string]$GptType = '', [bool]$Active = $false) {
+  function New-Part([int]$Disk, [int]$Number, [string]$Type, [string]$Dir,
+                    [string]$Letter = '', [string]$GptType = '', [bool]$Active = $false) {
     [pscustomobject]@{
       DiskNumber = $Disk; PartitionNumber = $Number; Type = $Type; GptType = $GptType; IsActive = $Active
       # Windows reports a partition without a drive letter as [char]0.
@@ -54,11 +61,13 @@ BeforeAll {
     }
     $rescue = New-WindowsVolume 'rescue-C'
     $m.Letters['C'] = $rescue
-    $m.Disks = @(
-      [pscustomobject]@{ Number = 0; IsBoot = $true; IsSystem = $true; IsOffline = $false; IsReadOnly = $false; OfflineReason = $null; Lun = 0 },
-      [pscustomobject]@{ Number = 2; IsBoot = $false; IsSystem = $false; IsOffline = $true; IsReadOnly = $true; OfflineReason = 'Policy'; Lun = 0 },
-      [pscustomobject]@{ Number = 3; IsBoot = $false; IsSystem = $false; IsOffline = $true; IsReadOnly = $false; OfflineReason = 'Policy'; Lun = 1 }
-    )
+    function New-Disk($Number, $Boot, $Offline, $ReadOnly, $Lun) {
+      [pscustomobject]@{
+        Number = $Number; IsBoot = $Boot; IsSystem = $Boot; IsOffline = $Offline; IsReadOnly = $ReadOnly
+        OfflineReason = $(if ($Offline) { 'Policy' } else { $null }); Lun = $Lun
+      }
+    }
+    $m.Disks = @((New-Disk 0 $true $false $false 0), (New-Disk 2 $false $true $true 0), (New-Disk 3 $false $true $false 1))
     $win = New-WindowsVolume 'disk2-windows'
     $other = New-WindowsVolume 'disk3-windows'
     if ($Generation -eq 2) {
@@ -104,7 +113,8 @@ BeforeAll {
           'load' {
             if ($M.HiveLoaded) { return $fail }
             $M.HiveLoaded = $true
-            $M.BackupAtLoad = @(Get-ChildItem -Recurse -File -LiteralPath $M.Windows | Where-Object { $_.FullName -like '*rescue-backup*' } | ForEach-Object Name)
+            $M.BackupAtLoad = @(Get-ChildItem -Recurse -File -LiteralPath $M.Windows |
+              Where-Object { $_.FullName -like '*rescue-backup*' } | ForEach-Object Name)
             return $ok
           }
           'unload' {
@@ -117,15 +127,22 @@ BeforeAll {
             if ($key -eq $hive) { return $ok }
             if ($key -eq "$hive\Select" -and $Arguments[3] -eq 'Current') {
               if ($null -eq $M.Current) { return $fail }
-              return [pscustomobject]@{ Code = 0; Output = "HKEY_LOCAL_MACHINE\BROKENSYSTEM\Select`r`n    Current    REG_DWORD    0x$($M.Current)" }
+              $text = "HKEY_LOCAL_MACHINE\BROKENSYSTEM\Select`r`n    Current    REG_DWORD    0x$($M.Current)"
+              return [pscustomobject]@{ Code = 0; Output = $text }
             }
-            if ($key -match '^HKLM\\BROKENSYSTEM\\(ControlSet\d{3})$') { return $(if ($M.ControlSets -contains $Matches[1]) { $ok } else { $fail }) }
+            if ($key -match '^HKLM\\BROKENSYSTEM\\(ControlSet\d{3})$') {
+              return $(if ($M.ControlSets -contains $Matches[1]) { $ok } else { $fail })
+            }
             if ($key -match 'Memory Management$' -and $Arguments[3] -eq 'PagingFiles') {
-              return [pscustomobject]@{ Code = 0; Output = "$key`r`n    PagingFiles    REG_MULTI_SZ    $($M.PagingFiles)" }
+              $text = "$key`r`n    PagingFiles    REG_MULTI_SZ    $($M.PagingFiles)"
+              return [pscustomobject]@{ Code = 0; Output = $text }
             }
             return $fail
           }
-          'import' { if (-not $M.HiveLoaded -or -not (Test-Path -LiteralPath $Arguments[1])) { return $fail }; return $ok }
+          'import' {
+            if (-not $M.HiveLoaded -or -not (Test-Path -LiteralPath $Arguments[1])) { return $fail }
+            return $ok
+          }
           'add' { if (-not $M.HiveLoaded) { return $fail }; return $ok }
         }
         return $fail
@@ -159,17 +176,23 @@ BeforeAll {
 }
 
 Describe 'offline repair script (<Generation>)' -ForEach @(@{ Generation = 1 }, @{ Generation = 2 }) {
-  BeforeEach {
-    New-Machine -Generation $Generation
+  BeforeEach { New-Machine -Generation $Generation }
+
+  # Mocks are set once per block (Should -Invoke still counts per test); they read the current $M.
+  BeforeAll {
     # The Windows partition gets its letter when the disk comes online; the boot partition has none.
     Mock Set-Disk {
       $d = $M.Disks | Where-Object Number -eq $Number
       if ($PSBoundParameters.ContainsKey('IsOffline')) {
         $d.IsOffline = $IsOffline
         [void]$M.Calls.Add("Set-Disk $Number online")
-        $M.Parts | Where-Object { $_.DiskNumber -eq $Number -and $_.Dir -like '*windows' } | ForEach-Object { $_.DriveLetter = [char]'F'; $M.Letters['F'] = $_.Dir }
+        $M.Parts | Where-Object { $_.DiskNumber -eq $Number -and $_.Dir -like '*windows' } |
+          ForEach-Object { $_.DriveLetter = [char]'F'; $M.Letters['F'] = $_.Dir }
       }
-      if ($PSBoundParameters.ContainsKey('IsReadOnly')) { $d.IsReadOnly = $IsReadOnly; [void]$M.Calls.Add("Set-Disk $Number writable") }
+      if ($PSBoundParameters.ContainsKey('IsReadOnly')) {
+        $d.IsReadOnly = $IsReadOnly
+        [void]$M.Calls.Add("Set-Disk $Number writable")
+      }
     }
     Mock Get-Disk { $M.Disks }
     Mock Get-Partition { $M.Parts | Where-Object DiskNumber -eq $DiskNumber }
@@ -199,7 +222,7 @@ Describe 'offline repair script (<Generation>)' -ForEach @(@{ Generation = 1 }, 
     $M.HiveLoaded | Should -BeFalse
   }
 
-  It 'runs every bcdedit command against the disk''s own store (<Generation>: BIOS \boot\BCD or UEFI \EFI\Microsoft\Boot\BCD)' {
+  It 'runs every bcdedit command against the disk''s own store (Gen1 \boot\BCD, Gen2 \EFI\Microsoft\Boot\BCD)' {
     Invoke-Repair | Out-Null
     $bcd = Get-Calls 'bcdedit.exe *'
     $bcd.Count | Should -Be 5
@@ -209,7 +232,7 @@ Describe 'offline repair script (<Generation>)' -ForEach @(@{ Generation = 1 }, 
     $Report.bootStore | Should -Be $M.BootStore
   }
 
-  It 'gives the letterless boot partition a drive letter ([char]0 means none): Storage API, else mountvol on its volume path' {
+  It 'mounts the letterless ([char]0) boot partition: Storage API, else mountvol on its volume path' {
     Invoke-Repair | Out-Null
     if ($Generation -eq 2) {
       (Get-Calls 'mountvol.exe * \\?\Volume{00000002-0001}\').Count | Should -Be 1
@@ -223,7 +246,8 @@ Describe 'offline repair script (<Generation>)' -ForEach @(@{ Generation = 1 }, 
     $M.Fail['bcdedit.exe * /ems *'] = $true
     $r = Invoke-Repair
     $ExitCode | Should -Be 1
-    (Get-Result 'offline-repair').message | Should -BeLike "*bcdedit.exe /store $($M.BootStore) /ems {default} on failed*"
+    $expected = "*bcdedit.exe /store $($M.BootStore) /ems {default} on failed*"
+    (Get-Result 'offline-repair').message | Should -BeLike $expected
   }
 
   It 'brings only the attached disk online, never another offline disk' {
@@ -248,7 +272,8 @@ Describe 'offline repair script (<Generation>)' -ForEach @(@{ Generation = 1 }, 
     $r = Invoke-Repair
     $r.failed | Should -Be 0
     $r.osVolume | Should -Be $M.Windows
-    (Get-Calls 'reg.exe load *') | Should -Be @("reg.exe load HKLM\BROKENSYSTEM $($M.Windows)\Windows\System32\config\SYSTEM")
+    $hive = "$($M.Windows)\Windows\System32\config\SYSTEM"
+    (Get-Calls 'reg.exe load *') | Should -Be @("reg.exe load HKLM\BROKENSYSTEM $hive")
   }
 
   It 'backs up the hive with .LOG1/.LOG2 and the BCD store onto the repaired disk before loading the hive' {
@@ -304,10 +329,22 @@ Describe 'offline repair script (<Generation>)' -ForEach @(@{ Generation = 1 }, 
   }
 
   It 'runs every check before the first change: <Case>' -ForEach @(
-    @{ Case = 'no BCD store on the disk'; Break = { Remove-Item -LiteralPath ($M.BootStore -replace '\\', '/') }; Message = '*no BCD store*' }
-    @{ Case = 'no MachineKeys folder'; Break = { Remove-Item -Recurse -LiteralPath "$($M.Windows)/ProgramData/Microsoft/Crypto" }; Message = '*MachineKeys does not exist*' }
-    @{ Case = 'no Windows volume'; Break = { Remove-Item -LiteralPath "$($M.Windows)/Windows/System32/config/SYSTEM" }; Message = '*expected one Windows volume on disk 2, found 0*' }
-    @{ Case = 'no disk at LUN 0'; Break = { ($M.Disks | Where-Object Number -eq 2).Lun = 5 }; Message = '*expected one attached data disk at LUN 0, found 0*' }
+    @{
+      Case = 'no BCD store on the disk'; Message = '*no BCD store*'
+      Break = { Remove-Item -LiteralPath ($M.BootStore -replace '\\', '/') }
+    }
+    @{
+      Case = 'no MachineKeys folder'; Message = '*MachineKeys does not exist*'
+      Break = { Remove-Item -Recurse -LiteralPath "$($M.Windows)/ProgramData/Microsoft/Crypto" }
+    }
+    @{
+      Case = 'no Windows volume'; Message = '*expected one Windows volume on disk 2, found 0*'
+      Break = { Remove-Item -LiteralPath "$($M.Windows)/Windows/System32/config/SYSTEM" }
+    }
+    @{
+      Case = 'no disk at LUN 0'; Message = '*expected one attached data disk at LUN 0, found 0*'
+      Break = { ($M.Disks | Where-Object Number -eq 2).Lun = 5 }
+    }
   ) {
     & $Break
     Invoke-Repair | Out-Null
@@ -327,13 +364,15 @@ Describe 'offline repair script (<Generation>)' -ForEach @(@{ Generation = 1 }, 
     $r.controlSets | Should -Be @('ControlSet001', 'ControlSet003')
     $files = Get-Calls 'reg.exe import *' | ForEach-Object { ($_ -split ' ', 3)[2] }
     $files.Count | Should -Be 2
-    (Get-Content -Raw -LiteralPath $files[1] -Encoding Unicode) | Should -Match '\\ControlSet003\\Control\\Terminal Server'
-    (Get-Content -Raw -LiteralPath $files[1] -Encoding Unicode) | Should -Not -Match 'ControlSet001'
+    $text = Get-Content -Raw -LiteralPath $files[1] -Encoding Unicode
+    $text | Should -Match '\\ControlSet003\\Control\\Terminal Server'
+    $text | Should -Not -Match 'ControlSet001'
   }
 
   It 'adds a dedicated dump file when the page file is not on C: (Azure puts it on D:), and not otherwise' {
     Invoke-Repair | Out-Null
-    (Get-Calls 'reg.exe add HKLM\BROKENSYSTEM\ControlSet00?\Control\CrashControl /v DedicatedDumpFile /t REG_SZ /d C:\DedicatedDump.sys /f').Count | Should -Be 2
+    $add = 'reg.exe add HKLM\BROKENSYSTEM\ControlSet00?\Control\CrashControl /v DedicatedDumpFile /t REG_SZ'
+    (Get-Calls "$add /d C:\DedicatedDump.sys /f").Count | Should -Be 2
     New-Machine -Generation $Generation
     $M.PagingFiles = 'C:\pagefile.sys 0 0'
     Invoke-Repair | Out-Null
