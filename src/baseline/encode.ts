@@ -11,7 +11,7 @@ import { deflateRawSync, inflateRawSync } from "node:zlib";
  * the bits, inflates with .NET's DeflateStream (PowerShell 5.1 has it) and runs the script.
  */
 
-/** -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand, spelled as short as powershell.exe 5.1 and pwsh accept. */
+/** -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand, as short as powershell.exe 5.1 and pwsh take. */
 export const COMMAND_PREFIX = "powershell -NoP -NonI -EP Bypass -Enc ";
 /** cmd.exe's command-line limit; the CustomScript extension runs commandToExecute through it. */
 export const CMD_LINE_LIMIT = 8191;

@@ -1,20 +1,16 @@
-import { existsSync, readFileSync } from "node:fs";
-import * as path from "node:path";
+import { TEMPLATES } from "./scripts/templates.generated";
 
 /*
  * The PowerShell lives in .ps1 files under src/baseline/scripts/ (editors highlight them, PowerShell's
- * parser checks them). The package ships src/ as it is, so from the compiled dist/src/baseline/ the
- * file is found in the package's src/baseline/scripts/ as well.
+ * parser checks them). scripts/sync-templates.js copies them into templates.generated.ts, so they ship
+ * inside the compiled package whatever its file list; a test keeps the two in sync.
  */
-const CANDIDATES = [path.join(__dirname, "scripts"), path.resolve(__dirname, "../../../src/baseline/scripts")];
-
 export function readTemplate(name: string): string {
-  for (const dir of CANDIDATES) {
-    const file = path.join(dir, name);
-    if (existsSync(file)) return readFileSync(file, "utf8").replace(/\r\n/g, "\n");
+  const text = TEMPLATES[name];
+  if (text === undefined) {
+    throw new Error(`PowerShell template ${name} is not in src/baseline/scripts/templates.generated.ts`);
   }
-  const where = CANDIDATES.join(" or ");
-  throw new Error(`PowerShell template ${name} not found in ${where} (is src/baseline/scripts/ packaged?)`);
+  return text;
 }
 
 const REGION = /^#region settings\b[^\n]*\n[\s\S]*?^#endregion\n/m;

@@ -1,5 +1,5 @@
 # azure-rdp-guard offline repair (rescue VM), generated from the baseline
-#region settings (render-offline.ts replaces this region; the values below only make the template parse on its own)
+#region settings (render-offline.ts replaces this region; these values only let the template parse alone)
 $Hive = 'HKLM\BROKENSYSTEM'
 $DiskLun = 0
 $Attempt = 'template'

@@ -67,7 +67,9 @@ BeforeAll {
         OfflineReason = $(if ($Offline) { 'Policy' } else { $null }); Lun = $Lun
       }
     }
-    $m.Disks = @((New-Disk 0 $true $false $false 0), (New-Disk 2 $false $true $true 0), (New-Disk 3 $false $true $false 1))
+    $m.Disks = @(
+      (New-Disk 0 $true $false $false 0), (New-Disk 2 $false $true $true 0), (New-Disk 3 $false $true $false 1)
+    )
     $win = New-WindowsVolume 'disk2-windows'
     $other = New-WindowsVolume 'disk3-windows'
     if ($Generation -eq 2) {
