@@ -3,7 +3,12 @@
 # Get-Partition, Set-Disk, Add-PartitionAccessPath) and the script's seam (Invoke-Tool for reg.exe,
 # bcdedit.exe, icacls.exe, takeown.exe, mountvol.exe; Get-VolumeRoot; Get-DiskLun). Volumes are
 # folders under TestDrive, so backups and hive files are real files the test can look at.
-param([Parameter(Mandatory)][string]$ScriptPath, [Parameter(Mandatory)][string]$NoSerialScriptPath)
+param(
+  [Parameter(Mandatory)][string]$ScriptPath,
+  [Parameter(Mandatory)][string]$NoSerialScriptPath,
+  # An empty real registry hive; with it, `reg import` merges into a real SYSTEM file (Debian's hivex tools).
+  [Parameter(Mandatory)][string]$HivePath
+)
 
 BeforeAll {
   # The Storage module exists only on Windows: stubs with the parameters the script uses, for Mock to replace.
@@ -115,6 +120,7 @@ BeforeAll {
           'load' {
             if ($M.HiveLoaded) { return $fail }
             $M.HiveLoaded = $true
+            $M.LoadedFile = $Arguments[2] -replace '\\', '/'
             $M.BackupAtLoad = @(Get-ChildItem -Recurse -File -LiteralPath $M.Windows |
               Where-Object { $_.FullName -like '*rescue-backup*' } | ForEach-Object Name)
             return $ok
@@ -143,6 +149,13 @@ BeforeAll {
           }
           'import' {
             if (-not $M.HiveLoaded -or -not (Test-Path -LiteralPath $Arguments[1])) { return $fail }
+            if ($M.RealHive) {
+              # reg.exe reads the UTF-16LE file the script wrote; hivexregedit wants UTF-8.
+              $utf8 = ($Arguments[1] -replace '\\', '/') + '.utf8'
+              Get-Content -Raw -Encoding Unicode -LiteralPath $Arguments[1] | Set-Content -NoNewline -LiteralPath $utf8
+              & hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\BROKENSYSTEM' $M.LoadedFile $utf8
+              if ($LASTEXITCODE -ne 0) { return $fail }
+            }
             return $ok
           }
           'add' { if (-not $M.HiveLoaded) { return $fail }; return $ok }
@@ -369,6 +382,32 @@ Describe 'offline repair script (<Generation>)' -ForEach @(@{ Generation = 1 }, 
     $text = Get-Content -Raw -LiteralPath $files[1] -Encoding Unicode
     $text | Should -Match '\\ControlSet003\\Control\\Terminal Server'
     $text | Should -Not -Match 'ControlSet001'
+  }
+
+  It 'imports into a real SYSTEM hive file: only the existing control sets, after backing up the original' {
+    $file = "$($M.Windows)/Windows/System32/config/SYSTEM"
+    Copy-Item -LiteralPath $HivePath -Destination $file -Force
+    $seed = "$MachineDir/seed.reg"
+    $keys = 'Select', 'ControlSet001', 'ControlSet003'
+    $sections = $keys | ForEach-Object { "[HKEY_LOCAL_MACHINE\BROKENSYSTEM\$_]`r`n" }
+    $text = "Windows Registry Editor Version 5.00`r`n`r`n" + ($sections -join "`r`n")
+    Set-Content -LiteralPath $seed -Value $text -NoNewline
+    & hivexregedit --merge --prefix 'HKEY_LOCAL_MACHINE\BROKENSYSTEM' $file $seed
+    $LASTEXITCODE | Should -Be 0
+    $M.RealHive = $true
+    $M.Current = 3
+    $M.ControlSets = @('ControlSet001', 'ControlSet003')
+    $r = Invoke-Repair
+    $r.failed | Should -Be 0
+    $rdp = 'Control\Terminal Server\WinStations\RDP-Tcp'
+    foreach ($cs in 'ControlSet001', 'ControlSet003') {
+      & hivexget $file "\$cs\$rdp" 'UserAuthentication' | Should -Be '1'
+      & hivexget $file "\$cs\Control\SecurityProviders\SCHANNEL\Protocols\TLS 1.2\Server" 'Enabled' | Should -Be '1'
+    }
+    & hivexget $file "\ControlSet002\$rdp" 'UserAuthentication' 2>$null
+    $LASTEXITCODE | Should -Not -Be 0 -Because 'no partial ControlSet002 is created'
+    & hivexget "$($r.backup -replace '\\', '/')/SYSTEM" "\ControlSet001\$rdp" 'UserAuthentication' 2>$null
+    $LASTEXITCODE | Should -Not -Be 0 -Because 'the backup is the hive before the import'
   }
 
   It 'adds a dedicated dump file when the page file is not on C: (Azure puts it on D:), and not otherwise' {

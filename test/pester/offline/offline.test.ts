@@ -3,21 +3,26 @@ import { tmpdir } from "node:os";
 import * as path from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { renderOfflineScript } from "../../../src/baseline/render-offline";
+import { HIVE_FIXTURE, requireHivex } from "../../harness/hive";
 import { runPester, PesterTest } from "../../harness/pester";
 
 /*
  * Runs offline.Tests.ps1 (Pester 5, real pwsh) against the rendered offline script: Gen1 and Gen2
- * disks, hive unload on failure, backups on the repaired disk, bcdedit /store paths and results.
+ * disks, hive unload on failure, backups on the repaired disk, bcdedit /store paths and results, and
+ * the import into a real SYSTEM hive file (hivex stands in for reg.exe).
  */
 let tests: PesterTest[] = [];
 
 beforeAll(() => {
+  requireHivex();
   const dir = mkdtempSync(path.join(tmpdir(), "rdpg-offline-"));
   const full = path.join(dir, "offline.ps1");
   const noSerial = path.join(dir, "offline-no-serial.ps1");
   writeFileSync(full, renderOfflineScript({}));
   writeFileSync(noSerial, renderOfflineScript({ serialConsole: false, machineKeysAcl: false }));
-  tests = runPester(path.join(__dirname, "offline.Tests.ps1"), { ScriptPath: full, NoSerialScriptPath: noSerial });
+  tests = runPester(path.join(__dirname, "offline.Tests.ps1"), {
+    ScriptPath: full, NoSerialScriptPath: noSerial, HivePath: HIVE_FIXTURE,
+  });
 }, 300_000);
 
 describe("offline repair script under Pester", () => {
