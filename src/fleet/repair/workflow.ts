@@ -2,7 +2,7 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Disk, VirtualMachine } from "@azure/arm-compute";
 import { encodeHardeningCommand } from "../../baseline/encode";
 import { HardeningOptions } from "../../baseline/options";
-import { renderOfflineScript } from "../../baseline/render-offline";
+import { offlineForceUpdateTag, renderOfflineScript } from "../../baseline/render-offline";
 import { InputError, RepairError } from "../../errors";
 import { agentState, hardeningState } from "../instance-view";
 import { RemediationPlan } from "../plan";
@@ -471,7 +471,8 @@ export class RepairWorkflow {
     }
     // Each attempt gets its own forceUpdateTag: the same settings and tag would not run the script again.
     f.scriptAttempts = (f.scriptAttempts ?? 0) + 1;
-    const script = renderOfflineScript(this.o.baseline ?? {});
+    // The attempt also names the report and the backup folder on the repaired disk.
+    const script = renderOfflineScript(this.o.baseline ?? {}, { attempt: String(f.scriptAttempts) });
     let extError: string | undefined;
     try {
       await this.cloud.putExtension(c.sub, c.rg, f.rescueVmName!, "azure-rdp-guard-offline", {
@@ -480,7 +481,7 @@ export class RepairWorkflow {
         typePropertiesType: "CustomScriptExtension",
         typeHandlerVersion: "1.10",
         autoUpgradeMinorVersion: true,
-        forceUpdateTag: `${this.plan.id}-${f.scriptAttempts}`,
+        forceUpdateTag: offlineForceUpdateTag(this.plan.id, f.scriptAttempts),
         protectedSettings: { commandToExecute: encodeHardeningCommand(script) },
       });
     } catch (e) {
