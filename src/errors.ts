@@ -22,6 +22,11 @@ export class BaselineError extends UserError {
   override readonly name: string = "BaselineError";
 }
 
+/** A rendered script whose command would exceed cmd.exe's 8,191 characters (disable an option). */
+export class CommandTooLongError extends BaselineError {
+  override readonly name: string = "CommandTooLongError";
+}
+
 /** An offline-repair step that failed on one VM; the journal records where it stopped. */
 export class RepairError extends UserError {
   override readonly name: string = "RepairError";

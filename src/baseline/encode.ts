@@ -1,4 +1,5 @@
 import { deflateRawSync, inflateRawSync } from "node:zlib";
+import { CommandTooLongError } from "../errors";
 
 /**
  * Packs a script into `powershell ... -EncodedCommand <base64 UTF-16LE>` that fits cmd.exe's
@@ -16,10 +17,6 @@ export const COMMAND_PREFIX = "powershell -NoP -NonI -EP Bypass -Enc ";
 /** cmd.exe's command-line limit; the CustomScript extension runs commandToExecute through it. */
 export const CMD_LINE_LIMIT = 8191;
 
-/** A rendered script does not fit the command line (names the script and the sizes). */
-export class CommandTooLongError extends Error {
-  override readonly name = "CommandTooLongError";
-}
 const BASE = 0x4e00;
 
 export function packBits(bytes: Uint8Array): string {

@@ -1,3 +1,4 @@
+import { BaselineError } from "../errors";
 import { HardeningOptions, resolveOptions } from "./options";
 import { OFFLINE_HIVE_ROOT, renderOfflineReg } from "./render-reg";
 import { psq } from "./powershell";
@@ -32,11 +33,11 @@ export function renderOfflineScript(options: HardeningOptions, render: OfflineRe
   const o = resolveOptions(options);
   const attempt = render.attempt ?? "1";
   if (!/^[A-Za-z0-9._-]{1,40}$/.test(attempt)) {
-    throw new Error(`attempt: '${attempt}' must be 1-40 letters, digits, '.', '_' or '-'`);
+    throw new BaselineError(`attempt: '${attempt}' must be 1-40 letters, digits, '.', '_' or '-'`);
   }
   const lun = render.diskLun ?? 0;
   if (!Number.isInteger(lun) || lun < 0 || lun > 63) {
-    throw new Error(`diskLun: ${String(lun)} must be a LUN from 0 to 63`);
+    throw new BaselineError(`diskLun: ${String(lun)} must be a LUN from 0 to 63`);
   }
   const reg = renderOfflineReg(o, ["ControlSet001"]);
   if (/^'@/m.test(reg)) throw new Error("the .reg text cannot be embedded in a here-string");
