@@ -1,5 +1,6 @@
 import Ajv, { ErrorObject } from "ajv";
 import addFormats from "ajv-formats";
+import { BoundedCache } from "./cache";
 import { expiredExemption } from "./checks";
 import { ConfigError } from "./errors";
 import { AddressSet, EMPTY, addrUnion, parseAddress, publicCount } from "./nsg/addresses";
@@ -117,18 +118,12 @@ function validate(value: unknown): ErrorObject[] {
  * Validates raw config (parsed JSON or Pulumi policy config) and fills defaults.
  * `origin` names where it came from ("rdp-guard.json", "policy config") for error messages.
  */
-const loaded = new Map<string, GuardConfig>();
+const loaded = new BoundedCache<string, GuardConfig>(100);
 
 export function loadConfig(raw: unknown, origin: string): GuardConfig {
   // The policy pack loads config once per resource; validation and prefix parsing are cached by
   // content, so the same config object (and its engine options) is reused.
-  const key = `${origin}\u0000${JSON.stringify(raw ?? {})}`;
-  const hit = loaded.get(key);
-  if (hit) return hit;
-  const config = loadConfigUncached(raw, origin);
-  if (loaded.size > 100) loaded.clear();
-  loaded.set(key, config);
-  return config;
+  return loaded.get(`${origin}\u0000${JSON.stringify(raw ?? {})}`, () => loadConfigUncached(raw, origin));
 }
 
 function loadConfigUncached(raw: unknown, origin: string): GuardConfig {
@@ -192,9 +187,44 @@ function buildEngineOptions(config: GuardConfig, origin: string): EngineOptions 
   };
 }
 
-function globToRegExp(glob: string): RegExp {
-  const body = glob.replace(/[.+^${}()|[\]\\]/g, "\\$&").replace(/\*/g, ".*").replace(/\?/g, ".");
-  return new RegExp(`^${body}$`, "i");
+/**
+ * A compiled exemption glob (`*`, `?`, case-insensitive). Matching never backtracks: the pattern
+ * is split at `*` and each piece is matched at its leftmost place, which is optimal for `*` globs.
+ * Worst case O(name x pattern); a regular expression takes exponential time on `*a*a*a...b`.
+ */
+export function compileGlob(glob: string): (text: string) => boolean {
+  const pieces = glob.toLowerCase().split("*");
+  const anchoredEnd = pieces.length > 1;
+  return (raw) => {
+    const text = raw.toLowerCase();
+    if (!anchoredEnd) return text.length === pieces[0]!.length && pieceAt(text, pieces[0]!, 0);
+    const first = pieces[0]!;
+    const last = pieces[pieces.length - 1]!;
+    if (text.length < first.length + last.length || !pieceAt(text, first, 0) || !pieceAt(text, last, text.length - last.length)) return false;
+    let pos = first.length;
+    const end = text.length - last.length;
+    for (let i = 1; i < pieces.length - 1; i++) {
+      const at = findPiece(text, pieces[i]!, pos, end);
+      if (at < 0) return false;
+      pos = at + pieces[i]!.length;
+    }
+    return true;
+  };
+}
+
+function pieceAt(text: string, piece: string, at: number): boolean {
+  for (let k = 0; k < piece.length; k++) if (piece[k] !== "?" && piece[k] !== text[at + k]) return false;
+  return true;
+}
+
+/** Leftmost place in text[from, end) where `piece` (with `?`) matches; -1 when none. */
+function findPiece(text: string, piece: string, from: number, end: number): number {
+  if (!piece.includes("?")) {
+    const at = text.indexOf(piece, from);
+    return at >= 0 && at + piece.length <= end ? at : -1;
+  }
+  for (let at = from; at + piece.length <= end; at++) if (pieceAt(text, piece, at)) return at;
+  return -1;
 }
 
 /** Today's date in UTC as `YYYY-MM-DD` (injectable for tests). */
@@ -209,17 +239,19 @@ export function todayUtc(now: Date = new Date()): string {
 export function applyExemptions(findings: readonly Finding[], exemptions: readonly Exemption[], todayArg?: string): Finding[] {
   if (exemptions.length === 0) return [...findings];
   const today = todayArg ?? todayUtc();
-  const compiled = exemptions.map((e) => ({ e, re: globToRegExp(e.resource) }));
+  const compiled = exemptions.map((e) => ({ e, test: compileGlob(e.resource), live: e.expires >= today }));
   const expiredReported = new Set<string>();
   const out: Finding[] = [];
   for (const f of findings) {
     const keys = [f.resource.name, f.resource.id, f.rule ? `${f.resource.name}/${f.rule.name}` : "", f.rule?.resourceId ?? ""].filter(Boolean);
-    const match = compiled.find(({ e, re }) => keys.some((k) => re.test(k)) && (!e.checks || e.checks.includes(f.checkId)));
+    const applies = ({ e, test }: (typeof compiled)[number]): boolean => keys.some((k) => test(k)) && (!e.checks || e.checks.includes(f.checkId));
+    // A live exemption wins over an expired one, whatever their order.
+    const match = compiled.find((c) => c.live && applies(c)) ?? compiled.find(applies);
     if (!match) {
       out.push(f);
       continue;
     }
-    if (match.e.expires >= today) {
+    if (match.live) {
       out.push({ ...f, suppressed: { reason: match.e.reason, expires: match.e.expires, pattern: match.e.resource } });
       continue;
     }

@@ -15,6 +15,11 @@ export class InputError extends UserError {
 /** A configuration (rdp-guard.json or policy config) that fails the schema. */
 export class ConfigError extends UserError {
   override readonly name: string = "ConfigError";
+  constructor(message: string) {
+    super(message);
+    // The policy host prints `stack` verbatim: one clean line, no JS stack frame.
+    this.stack = message;
+  }
 }
 
 /** Hardening options the script could not apply safely. */

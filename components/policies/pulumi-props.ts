@@ -2,7 +2,7 @@ import { EnforcementLevel, ReportViolation } from "@pulumi/policy";
 import { GuardConfig, loadConfig } from "../../src/config";
 import { Finding } from "../../src/nsg/findings";
 import { Getter } from "../../src/formats/fields";
-import { Unresolved } from "../../src/nsg/rules";
+import { isUnresolved, unresolved } from "../../src/nsg/rules";
 
 /**
  * The policy host hands policies a proxy that throws `UnknownValueError` when a value is unknown
@@ -14,7 +14,7 @@ export const proxyGet: Getter = (obj, key) => {
     return obj[key];
   } catch (e) {
     if (e instanceof Error && e.constructor.name === "UnknownValueError") {
-      return { unresolved: "unknown", text: `<computed ${key}>` } satisfies Unresolved;
+      return unresolved("unknown", `<computed ${key}>`);
     }
     throw e;
   }
@@ -31,7 +31,7 @@ export function snapshot(value: unknown): unknown {
     for (let i = 0; i < value.length; i++) out.push(snapshot(proxyGet(rec, String(i))));
     return out;
   }
-  if (typeof value === "object" && value !== null && !("unresolved" in value && "text" in value)) {
+  if (typeof value === "object" && value !== null && !isUnresolved(value)) {
     const rec = value as Record<string, unknown>;
     const out: Record<string, unknown> = {};
     for (const k of Object.keys(rec)) out[k] = snapshot(proxyGet(rec, k));

@@ -1,5 +1,6 @@
 import ipaddr from "ipaddr.js";
 import { IntervalSet, intersect, isEmpty, normalize, overlaps, sizeOf, sizeOfBig, subtract, union } from "./intervals";
+import { BoundedCache } from "../cache";
 import { ParseResult } from "./ports";
 
 /**
@@ -46,10 +47,27 @@ const INTERNAL_TAGS = new Map<string, string>([
   ["azure_loadbalancer", "AzureLoadBalancer"],
 ]);
 
-/** Literals that mean "every source". */
-const ANY_LITERALS = new Set(["*", "any", "0.0.0.0", "0.0.0.0/0", "::/0", "::", "0/0", "/0"]);
+/** Literals that mean "every source" of both families. */
+const ANY_LITERALS = new Set(["*", "any"]);
+const ALL_V4: AddressSet = { v4: [[0, V4_END]], v6: [], atoms: NO_ATOMS };
+const ALL_V6: AddressSet = { v4: [], v6: [[0n, V6_END]], atoms: NO_ATOMS };
+/** Exact spellings of one whole family. */
+const FAMILY_LITERALS = new Map<string, AddressSet>([["0.0.0.0/0", ALL_V4], ["::/0", ALL_V6]]);
+/**
+ * Spellings users mean as "anything" that are not what they say: `0.0.0.0` and `::` are single
+ * addresses, `0/0` and `/0` no CIDR at all. What Azure makes of them is uncertain.
+ */
+const UNCERTAIN_ANY = new Set(["0.0.0.0", "::", "0/0", "/0"]);
 
-export type SourceKind = "any" | "internet" | "internet-equivalent" | "internal-tag" | "address" | "asg" | "trusted-tag";
+/**
+ * Which side of the verdict a value is on. When a value is uncertain, the engine over-approximates
+ * Allow sources (they may admit everything they could mean) and under-approximates Deny sources
+ * (they hide only what they provably cover), so uncertainty can only add findings, never hide one.
+ */
+export type Role = "allow" | "deny";
+
+export type SourceKind =
+  | "any" | "internet" | "internet-equivalent" | "internal-tag" | "address" | "asg" | "trusted-tag" | "uncertain";
 
 export interface ParsedSource {
   readonly set: AddressSet;
@@ -64,29 +82,31 @@ export interface ParsedSource {
  */
 const NO_TAGS: ReadonlySet<string> = new Set();
 /** Fleets repeat the same prefixes endlessly; results are immutable, so they are memoized per trusted-tag set. */
-const parseCache = new WeakMap<ReadonlySet<string>, Map<string, ParseResult<ParsedSource>>>();
-const CACHE_LIMIT = 50_000;
+const parseCache = new WeakMap<ReadonlySet<string>, BoundedCache<string, ParseResult<ParsedSource>>>();
 
-export function parseAddress(raw: string, trustedTags: ReadonlySet<string> = NO_TAGS): ParseResult<ParsedSource> {
+export function parseAddress(raw: string, trustedTags: ReadonlySet<string> = NO_TAGS, role: Role = "allow"): ParseResult<ParsedSource> {
   let cache = parseCache.get(trustedTags);
-  if (!cache) parseCache.set(trustedTags, (cache = new Map()));
-  const hit = cache.get(raw);
-  if (hit) return hit;
-  const result = parseAddressUncached(raw, trustedTags);
-  if (cache.size >= CACHE_LIMIT) cache.clear();
-  cache.set(raw, result);
-  return result;
+  if (!cache) parseCache.set(trustedTags, (cache = new BoundedCache(50_000)));
+  return cache.get(`${role}\u0000${raw}`, () => parseAddressUncached(raw, trustedTags, role));
 }
 
-function parseAddressUncached(raw: string, trustedTags: ReadonlySet<string>): ParseResult<ParsedSource> {
+function parseAddressUncached(raw: string, trustedTags: ReadonlySet<string>, role: Role): ParseResult<ParsedSource> {
   const text = raw.trim();
   const lower = text.toLowerCase();
   if (text === "") return { ok: false, reason: "empty address prefix" };
   if (ANY_LITERALS.has(lower)) return { ok: true, value: { set: ANY, kind: "any", text } };
+  const family = FAMILY_LITERALS.get(lower);
+  if (family) return { ok: true, value: { set: family, kind: "any", text } };
+  if (UNCERTAIN_ANY.has(lower)) {
+    if (role === "allow") return { ok: true, value: { set: ANY, kind: "any", text } };
+    const single = lower === "0.0.0.0" || lower === "::" ? parseIp(text) : undefined;
+    return { ok: true, value: { set: single?.ok ? single.value : EMPTY, kind: "uncertain", text } };
+  }
   if (lower === "internet") return { ok: true, value: { set: PUBLIC, kind: "internet", text } };
-  // AzureCloud covers every Azure customer's public IPs: anyone can rent a VM inside it.
+  // AzureCloud covers every Azure customer's public IPs: anyone can rent a VM inside it. Which
+  // addresses it holds changes weekly, so a Deny from it hides nothing for sure.
   if (lower === "azurecloud" || lower.startsWith("azurecloud.")) {
-    return { ok: true, value: { set: PUBLIC, kind: "internet-equivalent", text } };
+    return { ok: true, value: { set: role === "allow" ? PUBLIC : EMPTY, kind: role === "allow" ? "internet-equivalent" : "uncertain", text } };
   }
   const internal = INTERNAL_TAGS.get(lower);
   if (internal) return { ok: true, value: { set: atom(`tag:${internal.toLowerCase()}`), kind: "internal-tag", text } };
@@ -250,6 +270,11 @@ function memoByIdentity<R>(fn: (v4: IntervalSet<number>, v6: IntervalSet<bigint>
 }
 
 const countPublic = memoByIdentity((v4, v6) => BigInt(sizeOf(intersect(v4, PUBLIC.v4))) + sizeOfBig(intersect(v6, PUBLIC.v6)));
+
+/** Public IPv4 and IPv6 addresses in the set, counted apart: the families never mix. */
+export function publicCountByFamily(a: AddressSet): { v4: bigint; v6: bigint } {
+  return { v4: BigInt(sizeOf(intersect(a.v4, PUBLIC.v4))), v6: sizeOfBig(intersect(a.v6, PUBLIC.v6)) };
+}
 
 const countText = memoByIdentity((v4, v6) => countPublic(v4, v6).toString());
 /** `publicCount` as a decimal string, memoized (128-bit bigint formatting is slow). */

@@ -1,8 +1,9 @@
 import { Severity, internetRdpTcp, internetRdpUdp, unevaluableRule, unknownAtPreview } from "../checks";
 import {
-  ANY, AddressSet, EMPTY, PUBLIC, addrIntersect, addrIsEmpty, addrOverlaps, addrSubtract, addrUnion, formatAddresses, publicCount, publicCountText,
+  ANY, AddressSet, EMPTY, PUBLIC, addrIntersect, addrIsEmpty, addrOverlaps, addrSubtract, addrUnion, formatAddresses, publicCount,
+  publicCountByFamily, publicCountText,
 } from "./addresses";
-import { Bound, IntervalSet, contains, covers } from "./intervals";
+import { Bound, IntervalSet, contains, covers, intersect, subtract, union } from "./intervals";
 import { ParsedRule, RuleParse, RuleProblem, parseRule } from "./parse-rule";
 import { ExposureDetail, Finding, ResourceRef } from "./findings";
 import { DEFAULT_INBOUND_RULES, NsgInput, RuleInput } from "./rules";
@@ -57,9 +58,13 @@ export function evaluateNsg(nsg: NsgInput, opts: EngineOptions): NsgEvaluation {
   if (nsg.unresolvedRules) {
     findings.push(problemFinding(ref, opts, undefined, [{
       field: "securityRules", value: nsg.unresolvedRules.text, kind: nsg.unresolvedRules.unresolved === "unknown" ? "unknown" : "unevaluable",
-      reason: nsg.unresolvedRules.unresolved === "unknown" ? "the rule list is not known until the resource is created" : "the rule list is an expression that cannot be resolved statically",
+      reason: nsg.unresolvedRules.unresolved === "unknown" ? "the rule list is not known yet" : "the rule list is an expression that cannot be resolved statically",
     }], nsg));
   }
+  if (nsg.unreadableRules) {
+    findings.push(problemFinding(ref, opts, undefined, [{ field: "securityRules", ...nsg.unreadableRules, kind: "unevaluable" }], nsg));
+  }
+  if (nsg.ungrouped) for (const r of nsg.rules) findings.push(ungroupedNote(ref, r, nsg.ungrouped));
 
   // Azure's own default rules: `az` exports list them; they are added once, parsed once.
   const inputs: readonly RuleInput[] = nsg.rules.some((r) => r.isDefault) ? nsg.rules.filter((r) => !r.isDefault) : nsg.rules;
@@ -103,7 +108,7 @@ export function evaluateNsg(nsg: NsgInput, opts: EngineOptions): NsgEvaluation {
     // The TCP finding already names a rule that exposes both protocols.
     if (e.protocol === "UDP" && exposures.some((t) => t.protocol === "TCP" && t.rule === e.rule)) continue;
     const deferred = pendingDenyPriorities.some((p) => p < e.rule.priority);
-    findings.push(exposureFinding(ref, e, exposures, opts, deferred));
+    findings.push(exposureFinding(ref, e, exposures, opts, deferred, nsg));
   }
   return { nsg: ref, findings, exposures, candidates, rulesEvaluated: inputs.length + DEFAULT_INBOUND_RULES.length };
 }
@@ -122,93 +127,179 @@ function matches(rule: ParsedRule, protocol: Protocol, port: number): boolean {
   return (protocol === "TCP" ? rule.tcp : rule.udp) && contains(rule.ports, port);
 }
 
-function exposuresFor(rules: readonly ParsedRule[], protocol: Protocol, opts: EngineOptions): RuleExposure[] {
-  const out: RuleExposure[] = [];
-  rules.forEach((rule, index) => {
-    if (!rule.allow) return;
-    const candidate = publicCandidates(rule.sources, opts.trusted);
-    if (addrIsEmpty(candidate)) return;
-    const ports: number[] = [];
-    let exposed = EMPTY;
-    const shadowedBy: string[] = [];
-    for (const port of opts.rdpPorts) {
-      if (!matches(rule, protocol, port)) continue;
-      const higher: ParsedRule[] = [];
-      for (let k = 0; k < index; k++) {
-        const h = rules[k]!;
-        if (h.priority < rule.priority && matches(h, protocol, port)) higher.push(h);
-      }
-      const left = unshadowed(rule, candidate, higher, shadowedBy);
-      if (!addrIsEmpty(left)) {
-        ports.push(port);
-        exposed = addrUnion(exposed, left);
-      }
-    }
-    if (ports.length > 0) out.push({ rule, protocol, ports, exposed, shadowedBy });
-  });
-  return out;
+/** One address family's view of the sets the sweep works on. */
+interface Family<T extends Bound> {
+  readonly of: (a: AddressSet) => IntervalSet<T>;
+  readonly full: IntervalSet<T>;
 }
+const V4: Family<number> = { of: (a) => a.v4, full: FULL_V4 };
+const V6: Family<bigint> = { of: (a) => a.v6, full: FULL_V6 };
 
 /**
- * Sources of `candidate` that reach at least one destination of `rule` without being decided by a
- * higher-priority rule. Destinations are split into cells at every boundary of the higher rules'
- * destinations; within a cell a higher rule either covers it entirely or not at all.
+ * Every Allow rule's public sources that reach RDP on `protocol`, per configured port.
+ *
+ * Azure evaluates rules in priority order and the first rule matching a flow decides it. For one
+ * port, destinations are split into cells at every boundary of the matching rules' destinations;
+ * within a cell each rule covers it entirely or not at all. One sweep per cell, in priority order,
+ * keeps the sources no rule has decided yet: an Allow exposes what is still undecided of its
+ * sources, then every rule removes its sources. That is near-linear in the number of rules for
+ * the usual NSG (few distinct destinations), where comparing each rule with every higher one is not.
  */
-function unshadowed(rule: ParsedRule, candidate: AddressSet, higher: readonly ParsedRule[], shadowedBy: string[]): AddressSet {
-  const relevant = higher.filter((h) => addrOverlaps(h.sources, candidate));
-  if (relevant.length === 0) return candidate;
-  // An IPv4 source only ever reaches IPv4 destinations, and IPv6 likewise.
-  const v4: AddressSet = { ...EMPTY, v4: candidate.v4 };
-  const v6: AddressSet = { ...EMPTY, v6: candidate.v6 };
-  let result = EMPTY;
-  const shadowFor = (part: AddressSet, covers: (h: ParsedRule) => boolean): void => {
-    if (addrIsEmpty(part)) return;
-    let shadow = EMPTY;
-    for (const h of relevant) {
-      if (covers(h)) {
-        shadow = addrUnion(shadow, h.sources);
-        if (!shadowedBy.includes(h.input.name)) shadowedBy.push(h.input.name);
-      }
-    }
-    result = addrUnion(result, addrSubtract(part, shadow));
-  };
-  for (const cell of cells(rule.destinations.v4, relevant.map((h) => h.destinations.v4))) {
-    shadowFor(v4, (h) => contains(h.destinations.v4, cell));
-  }
-  for (const cell of cells(rule.destinations.v6, relevant.map((h) => h.destinations.v6))) {
-    shadowFor(v6, (h) => contains(h.destinations.v6, cell));
-  }
-  // Named destinations (a tag, an application security group) are some addresses we cannot see: a
-  // higher rule covers them when it names them too or covers the whole address family. A `*`
-  // destination needs no such cells: every address it admits is in the IP cells above.
-  if (rule.destinations.atoms.kind === "some") {
-    for (const a of rule.destinations.atoms.items) {
-      const names = (h: ParsedRule): boolean => (h.destinations.atoms.kind === "some" ? h.destinations.atoms.items.has(a) : !h.destinations.atoms.items.has(a));
-      shadowFor(v4, (h) => names(h) || covers(h.destinations.v4, FULL_V4));
-      shadowFor(v6, (h) => names(h) || covers(h.destinations.v6, FULL_V6));
+function exposuresFor(rules: readonly ParsedRule[], protocol: Protocol, opts: EngineOptions): RuleExposure[] {
+  const perRule = new Map<ParsedRule, { ports: number[]; exposed: AddressSet }>();
+  for (const port of opts.rdpPorts) {
+    const active = rules.filter((r) => matches(r, protocol, port));
+    if (!active.some((r) => r.allow && !addrIsEmpty(publicCandidates(r.sources, opts.trusted)))) continue;
+    const atPort = new Map<ParsedRule, AddressSet>();
+    const add = (r: ParsedRule, part: AddressSet): void => {
+      const prev = atPort.get(r);
+      atPort.set(r, prev ? addrUnion(prev, part) : part);
+    };
+    sweepFamily(active, V4, opts, (r, set) => add(r, { ...EMPTY, v4: set }));
+    sweepFamily(active, V6, opts, (r, set) => add(r, { ...EMPTY, v6: set }));
+    for (const [r, exposed] of atPort) {
+      const entry = perRule.get(r);
+      if (entry) {
+        entry.ports.push(port);
+        entry.exposed = addrUnion(entry.exposed, exposed);
+      } else perRule.set(r, { ports: [port], exposed });
     }
   }
-  return result;
-}
-
-/** Representative points of the elementary cells of `base` split at the boundaries of `splitters`. */
-function cells<T extends Bound>(base: IntervalSet<T>, splitters: readonly IntervalSet<T>[]): T[] {
-  if (base.length === 0) return [];
-  const points: T[] = [];
-  for (const [lo, hi] of base) points.push(lo, hi);
-  for (const s of splitters) for (const [lo, hi] of s) points.push(lo, hi);
-  const sorted = [...new Set(points)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const out: T[] = [];
-  for (let i = 0; i + 1 < sorted.length; i++) {
-    const p = sorted[i]!;
-    if (contains(base, p)) out.push(p);
+  const out: RuleExposure[] = [];
+  for (const rule of rules) {
+    const e = perRule.get(rule);
+    if (e) out.push({ rule, protocol, ports: e.ports, exposed: e.exposed, shadowedBy: shadowers(rule, rules, protocol, e.ports, opts) });
   }
   return out;
 }
 
-function exposureFinding(ref: ResourceRef, e: RuleExposure, all: RuleExposure[], opts: EngineOptions, deferred: boolean): Finding {
+/** Sweeps the IP cells of one family, then the cells of named destinations (tags, groups) in it. */
+function sweepFamily<T extends Bound>(
+  active: readonly ParsedRule[], fam: Family<T>, opts: EngineOptions, expose: (r: ParsedRule, set: IntervalSet<T>) => void,
+): void {
+  const universe = subtract(fam.of(PUBLIC), fam.of(opts.trusted));
+  const exposing = active.filter((r) => r.allow && fam.of(r.sources).length > 0 && fam.of(r.destinations).length > 0);
+  if (exposing.length > 0) {
+    for (const point of cellPoints(active.map((r) => fam.of(r.destinations)), exposing.map((r) => fam.of(r.destinations)))) {
+      sweepCell(active, universe, fam, (r) => contains(fam.of(r.destinations), point), (r) => r.allow, expose);
+    }
+  }
+  // Named destinations are some addresses we cannot see: a rule covers one when it names it too or
+  // covers the whole family. A `*` destination needs no such cells: its addresses are all above.
+  const named = new Set<string>();
+  for (const r of active) if (r.allow && r.destinations.atoms.kind === "some") for (const a of r.destinations.atoms.items) named.add(a);
+  for (const atom of named) {
+    const names = (h: ParsedRule): boolean => {
+      const atoms = h.destinations.atoms;
+      return atoms.kind === "some" ? atoms.items.has(atom) : !atoms.items.has(atom);
+    };
+    const participates = (r: ParsedRule): boolean => r.allow && r.destinations.atoms.kind === "some" && r.destinations.atoms.items.has(atom);
+    sweepCell(active, universe, fam, (h) => names(h) || covers(fam.of(h.destinations), fam.full), participates, expose);
+  }
+}
+
+/** First-match semantics in one cell; rules of equal priority (an error reported elsewhere) do not hide each other. */
+function sweepCell<T extends Bound>(
+  active: readonly ParsedRule[], universe: IntervalSet<T>, fam: Family<T>, covering: (r: ParsedRule) => boolean,
+  participates: (r: ParsedRule) => boolean, expose: (r: ParsedRule, set: IntervalSet<T>) => void,
+): void {
+  let undecided = universe;
+  for (let i = 0; i < active.length && undecided.length > 0;) {
+    let j = i;
+    const decided: IntervalSet<T>[] = [];
+    for (; j < active.length && active[j]!.priority === active[i]!.priority; j++) {
+      const r = active[j]!;
+      if (!covering(r)) continue;
+      const sources = fam.of(r.sources);
+      if (participates(r)) {
+        const exposed = intersect(undecided, sources);
+        if (exposed.length > 0) expose(r, exposed);
+      }
+      decided.push(sources);
+    }
+    for (const d of decided) undecided = subtract(undecided, d);
+    i = j;
+  }
+}
+
+/** Representative points of the elementary cells, kept only where some exposing rule's destination is. */
+function cellPoints<T extends Bound>(all: readonly IntervalSet<T>[], exposing: readonly IntervalSet<T>[]): T[] {
+  const points: T[] = [];
+  for (const s of all) for (const [lo, hi] of s) points.push(lo, hi);
+  const sorted = [...new Set(points)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+  const wanted = exposing.length === 1 ? exposing[0]! : exposing.reduce((acc, s) => union(acc, s));
+  const out: T[] = [];
+  for (let i = 0; i + 1 < sorted.length; i++) if (contains(wanted, sorted[i]!)) out.push(sorted[i]!);
+  return out;
+}
+
+/** Higher-priority rules that hide part of an exposing rule's sources: computed for findings only. */
+function shadowers(rule: ParsedRule, rules: readonly ParsedRule[], protocol: Protocol, ports: readonly number[], opts: EngineOptions): string[] {
+  const candidate = publicCandidates(rule.sources, opts.trusted);
+  const out: string[] = [];
+  for (const h of rules) {
+    if (h.priority >= rule.priority) break;
+    if (!ports.some((p) => matches(h, protocol, p)) || !addrOverlaps(h.sources, candidate)) continue;
+    if (!addrOverlaps(h.destinations, rule.destinations) && !destinationsNamed(h, rule)) continue;
+    if (!out.includes(h.input.name)) out.push(h.input.name);
+  }
+  return out;
+}
+
+function destinationsNamed(h: ParsedRule, rule: ParsedRule): boolean {
+  const a = rule.destinations.atoms;
+  if (a.kind !== "some") return false;
+  for (const atom of a.items) if (h.destinations.atoms.kind === "some" ? h.destinations.atoms.items.has(atom) : !h.destinations.atoms.items.has(atom)) return true;
+  return covers(h.destinations.v4, FULL_V4) || covers(h.destinations.v6, FULL_V6);
+}
+
+/** "NSG 'x'", saying which state of a stack export it is when they differ. */
+function subjectOf(ref: ResourceRef, nsg: NsgInput): string {
+  if (nsg.view === "deployed") return `NSG '${ref.name}' (deployed state; the program's inputs differ)`;
+  if (nsg.view === "declared") return `NSG '${ref.name}' (declared in the program's inputs; the deployed state differs)`;
+  return `NSG '${ref.name}'`;
+}
+
+/** When unknown values become known, in the words of the tool that produced the input. */
+function unknownPhase(nsg: NsgInput): { check: string; fix: string; what: string } {
+  if (nsg.unknownsUntil === "terraform-apply") {
+    return {
+      what: "in the plan", check: "its value is known only after `terraform apply`: scan the state (`terraform show -json`) then",
+      fix: "Scan `terraform show -json` of the state after `terraform apply`, or make the value known at plan time.",
+    };
+  }
+  return { what: "during preview", check: "it is checked at `pulumi up`", fix: unknownAtPreview.help };
+}
+
+/** "3,702,390,784 public IPv4 addresses and ~3.4e38 public IPv6 addresses": families never mix. */
+export function describePublicCount(a: AddressSet): string {
+  const { v4, v6 } = publicCountByFamily(a);
+  const parts: string[] = [];
+  if (v4 > 0n || v6 === 0n) parts.push(`${groupDigits(v4)} public IPv4 address${v4 === 1n ? "" : "es"}`);
+  if (v6 > 0n) parts.push(`${approximate(v6)} public IPv6 address${v6 === 1n ? "" : "es"}`);
+  return parts.join(" and ");
+}
+
+function approximate(n: bigint): string {
+  const digits = n.toString();
+  if (digits.length <= 15) return groupDigits(n);
+  return `~${digits[0]}.${digits[1]}e${digits.length - 1}`;
+}
+
+function ungroupedNote(ref: ResourceRef, r: RuleInput, why: string): Finding {
+  return {
+    checkId: unknownAtPreview.id, severity: unknownAtPreview.severity, resource: ref,
+    rule: { name: r.name, resourceId: r.resourceId }, location: r.location,
+    reason: `the rule is judged on its own because ${why}`,
+    message: `Standalone rule '${r.name}' is judged on its own: ${why}; a Deny in its NSG cannot be taken into account`,
+    fix: "Give the rule's NSG a name known before deployment, or declare the rule inline in its NSG.",
+  };
+}
+
+function exposureFinding(ref: ResourceRef, e: RuleExposure, all: RuleExposure[], opts: EngineOptions, deferred: boolean, nsg: NsgInput): Finding {
   const check = e.protocol === "TCP" ? internetRdpTcp : internetRdpUdp;
   const count = publicCount(e.exposed);
+  const byFamily = publicCountByFamily(e.exposed);
   let alsoUdp = false;
   if (e.protocol === "TCP") for (const x of all) if (x.protocol === "UDP" && x.rule === e.rule) alsoUdp = true;
   const written = e.rule.sourceParts.map((s) => s.text);
@@ -218,29 +309,32 @@ function exposureFinding(ref: ResourceRef, e: RuleExposure, all: RuleExposure[],
   if (has("any")) why = `source '${written.join(", ")}' admits every address`;
   else if (has("internet")) why = "source 'Internet' admits every public address";
   else if (has("internet-equivalent")) why = `source '${written.join(", ")}' includes every Azure customer's public IPs`;
-  else why = `source ${written.join(", ")} admits ${groupDigits(count)} public addresses (more than maxPublicSourceAddresses=${threshold})`;
+  else why = `source ${written.join(", ")} admits ${describePublicCount(e.exposed)} (more than maxPublicSourceAddresses=${threshold})`;
   if (count <= BigInt(threshold)) why = `together with the NSG's other exposing rules, more than ${threshold} public addresses can reach RDP`;
   const shadow = e.shadowedBy.length > 0 ? `; higher-priority rule(s) ${e.shadowedBy.join(", ")} hide only part of it` : "";
   const protocols = alsoUdp ? "TCP and UDP" : e.protocol;
   const ports = e.ports.join(", ");
   const exposure: ExposureDetail = {
     protocol: e.protocol, ports: e.ports, sources: formatAddresses(e.exposed), publicAddresses: publicCountText(e.exposed),
+    publicIPv4Addresses: byFamily.v4.toString(), publicIPv6Addresses: byFamily.v6.toString(),
     sourceAsWritten: written, partiallyShadowedBy: e.shadowedBy,
   };
   const rule = { name: e.rule.input.name, priority: e.rule.priority, resourceId: e.rule.input.resourceId };
+  const subject = subjectOf(ref, nsg);
   if (deferred) {
+    const phase = unknownPhase(nsg);
     return {
       checkId: unknownAtPreview.id, severity: unknownAtPreview.severity, resource: ref, rule, location: e.rule.input.location, exposure,
-      reason: `${why}; a higher-priority Deny depends on values unknown during preview`,
-      message: `NSG '${ref.name}' rule '${rule.name}' may expose RDP port ${ports}; decided at 'pulumi up' when the Deny's values are known`,
-      fix: unknownAtPreview.help,
+      reason: `${why}; a higher-priority Deny depends on values unknown ${phase.what}`,
+      message: `${subject} rule '${rule.name}' may expose RDP port ${ports}; a higher-priority Deny depends on values unknown ${phase.what}: ${phase.check}`,
+      fix: phase.fix,
     };
   }
   // A literal object (no spreads): this runs once per exposing rule on fleet-sized inputs.
   return {
     checkId: check.id, severity: check.severity, resource: ref, rule, location: e.rule.input.location, exposure,
     reason: why + shadow,
-    message: `NSG '${ref.name}' rule '${rule.name}' (priority ${rule.priority}) exposes RDP port ${ports} over ${protocols} to the Internet: ${why}${shadow}`,
+    message: `${subject} rule '${rule.name}' (priority ${rule.priority}) exposes RDP port ${ports} over ${protocols} to the Internet: ${why}${shadow}`,
     fix: `Restrict the source of rule '${rule.name}' to your admin IP (a /32) or trusted ranges, or remove it and use Azure Bastion or just-in-time VM access.`,
   };
 }
@@ -252,7 +346,8 @@ function problemFinding(
   const check = onlyUnknown ? unknownAtPreview : unevaluableRule;
   const severity: Severity = onlyUnknown ? unknownAtPreview.severity : opts.failOnUnevaluable ? "error" : "warning";
   const what = problems.map((p) => `${p.field}='${p.value}': ${p.reason}`).join("; ");
-  const subject = input ? `rule '${input.name}'` : "security rules";
+  const subject = `${subjectOf(ref, nsg)} ${input ? `rule '${input.name}'` : "security rules"}`;
+  const phase = unknownPhase(nsg);
   return {
     checkId: check.id, severity, resource: ref,
     rule: input ? { name: input.name, priority, resourceId: input.resourceId } : undefined,
@@ -260,9 +355,9 @@ function problemFinding(
     problems,
     reason: what,
     message: onlyUnknown
-      ? `NSG '${ref.name}' ${subject} cannot be checked during preview (${what}); it is checked at 'pulumi up'`
-      : `NSG '${ref.name}' ${subject} cannot be evaluated: ${what}`,
-    fix: check.help,
+      ? `${subject} cannot be checked ${phase.what} (${what}); ${phase.check}`
+      : `${subject} cannot be evaluated: ${what}`,
+    fix: onlyUnknown ? phase.fix : check.help,
   };
 }
 

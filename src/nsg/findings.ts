@@ -16,6 +16,9 @@ export interface ExposureDetail {
   readonly sources: readonly string[];
   /** Number of exposed public addresses, as a decimal string (IPv6 counts exceed 2^53). */
   readonly publicAddresses: string;
+  /** The same, per family: IPv4 and IPv6 counts are never added up for people. */
+  readonly publicIPv4Addresses: string;
+  readonly publicIPv6Addresses: string;
   /** The rule's source as written. */
   readonly sourceAsWritten: readonly string[];
   /** Higher-priority rules that hide part of this rule's sources. */

@@ -1,4 +1,4 @@
-import { AddressSet, EMPTY, ParsedSource, addrUnion, asgSource, parseAddress } from "./addresses";
+import { AddressSet, EMPTY, ParsedSource, Role, addrUnion, asgSource, parseAddress } from "./addresses";
 import { contains, normalize } from "./intervals";
 import { PortSet, parsePortSpec } from "./ports";
 import { RawList, RawScalar, RuleInput, Unresolved, isUnresolved } from "./rules";
@@ -114,6 +114,10 @@ export interface ParseOptions {
 /** Turns a raw rule into sets, or the list of fields that stop it from being evaluated. */
 export function parseRule(input: RuleInput, opts: ParseOptions): RuleParse {
   const p = new Problems();
+  if (input.unreadable) {
+    p.add("securityRules", input.unreadable.value, input.unreadable.reason, input.unreadable.kind);
+    return { status: "problems", problems: p.list };
+  }
 
   const direction = text("direction", input.direction, p)?.toLowerCase();
   if (direction === "outbound") return { status: "outbound" };
@@ -172,8 +176,16 @@ export function parseRule(input: RuleInput, opts: ParseOptions): RuleParse {
     if (!carries) return { status: "irrelevant", priority, name: input.name };
   }
 
-  const sources = readAddresses("source", input.sourceAddressPrefix, input.sourceAddressPrefixes, input.sourceApplicationSecurityGroups, p, opts);
-  const destinations = readAddresses("destination", input.destinationAddressPrefix, input.destinationAddressPrefixes, input.destinationApplicationSecurityGroups, p, opts);
+  // Clients choose their source port: a Deny limited to some source ports hides nothing for sure.
+  if (access === "deny" && p.list.length === 0 && proto && priority !== undefined && !allSourcePorts(input)) {
+    return { status: "irrelevant", priority, name: input.name };
+  }
+
+  const role = access ?? "allow";
+  const sources = readAddresses("source", input.sourceAddressPrefix, input.sourceAddressPrefixes, input.sourceApplicationSecurityGroups, p, opts, role);
+  const destinations = readAddresses(
+    "destination", input.destinationAddressPrefix, input.destinationAddressPrefixes, input.destinationApplicationSecurityGroups, p, opts, role,
+  );
 
   if (p.list.length > 0 || access === undefined || priority === undefined || !proto || !sources || !destinations) {
     return { status: "problems", problems: p.list, priority, access };
@@ -187,6 +199,38 @@ export function parseRule(input: RuleInput, opts: ParseOptions): RuleParse {
   };
 }
 
+/** True when the rule's source ports are all ports (absent counts as `*`, Azure's default). */
+function allSourcePorts(input: RuleInput): boolean {
+  const values: RawScalar[] = [];
+  if (input.sourcePortRange !== undefined && input.sourcePortRange !== null) values.push(input.sourcePortRange);
+  if (isUnresolved(input.sourcePortRanges)) return false;
+  if (Array.isArray(input.sourcePortRanges)) values.push(...(input.sourcePortRanges as RawScalar[]));
+  if (values.length === 0) return true;
+  return values.some((v) => {
+    if (typeof v !== "string" && typeof v !== "number") return false;
+    const r = parsePortSpec(String(v));
+    return r.ok && r.value.length === 1 && r.value[0]![0] === 0 && r.value[0]![1] === 65536;
+  });
+}
+
+/**
+ * Application security groups are NICs inside the VNet, never Internet sources, so their ids never
+ * make a rule unevaluable. An id we cannot read is its own group in an Allow, and in a Deny covers
+ * nothing for sure.
+ */
+function asgIds(v: RawList, role: Role): string[] {
+  if (v === undefined || v === null) return [];
+  if (isUnresolved(v)) return role === "allow" ? [`?${v.text}`] : [];
+  if (!Array.isArray(v)) return role === "allow" ? [`?${String(v)}`] : [];
+  const out: string[] = [];
+  for (const item of v as readonly (RawScalar | { id?: unknown })[]) {
+    const raw = typeof item === "object" && item !== null && !isUnresolved(item) && "id" in item ? (item.id as RawScalar) : (item as RawScalar);
+    if (typeof raw === "string" && raw.trim() !== "") out.push(raw.trim());
+    else if (role === "allow") out.push(`?${isUnresolved(raw) ? raw.text : String(raw)}`);
+  }
+  return out;
+}
+
 function readAddresses(
   side: "source" | "destination",
   single: RawScalar,
@@ -194,6 +238,7 @@ function readAddresses(
   asgs: RawList,
   p: Problems,
   opts: ParseOptions,
+  role: Role,
 ): { set: AddressSet; parts: ParsedSource[] } | undefined {
   const prefixField = `${side}AddressPrefix`;
   const texts: { field: string; value: string }[] = [];
@@ -201,18 +246,19 @@ function readAddresses(
   if (one !== undefined) texts.push({ field: prefixField, value: one });
   const lst = list(`${prefixField}es`, many, p);
   texts.push(...lst.values.map((value) => ({ field: `${prefixField}es`, value })));
-  const asgList = list(`${side}ApplicationSecurityGroups`, asgs, p);
+  const asgList = { values: asgIds(asgs, role) };
+  const asgGiven = asgs !== undefined && asgs !== null && !(Array.isArray(asgs) && asgs.length === 0);
 
   // The common case, one prefix: reuse the memoized parse as is.
-  if (texts.length === 1 && asgList.values.length === 0) {
-    const r = parseAddress(texts[0]!.value, opts.trustedTags);
+  if (texts.length === 1 && !asgGiven) {
+    const r = parseAddress(texts[0]!.value, opts.trustedTags, role);
     if (r.ok) return { set: r.value.set, parts: [r.value] };
   }
   const parts: ParsedSource[] = [];
   let set = EMPTY;
   let bad = false;
   for (const t of texts) {
-    const r = parseAddress(t.value, opts.trustedTags);
+    const r = parseAddress(t.value, opts.trustedTags, role);
     if (!r.ok) {
       p.add(t.field, t.value, r.reason);
       bad = true;
@@ -227,7 +273,9 @@ function readAddresses(
     set = addrUnion(set, s.set);
   }
   if (parts.length === 0 && !bad) {
-    const unresolved = isUnresolved(single) || isUnresolved(many) || isUnresolved(asgs);
+    // A Deny whose only groups cannot be identified covers nothing for sure.
+    if (asgGiven) return { set: EMPTY, parts };
+    const unresolved = isUnresolved(single) || isUnresolved(many);
     if (!unresolved) p.add(prefixField, single, `no ${side} address, prefix list or application security group is given`);
     return undefined;
   }

@@ -1,3 +1,4 @@
+import { BoundedCache } from "../cache";
 import { IntervalSet, normalize } from "./intervals";
 
 /** TCP/UDP destination ports as half-open intervals over 0..65536. */
@@ -13,15 +14,10 @@ const RANGE = /^(\d{1,5})\s*-\s*(\d{1,5})$/;
  * commas or spaces (`"3389, 3390-3391"`, which some exporters and the ALZ bug reports use).
  * Anything else (`33a89`, `70000`, `4000-3000`) is rejected with a reason, never guessed.
  */
-const cache = new Map<string, ParseResult<PortSet>>();
+const cache = new BoundedCache<string, ParseResult<PortSet>>(10_000);
 
 export function parsePortSpec(raw: string): ParseResult<PortSet> {
-  const hit = cache.get(raw);
-  if (hit) return hit;
-  const result = parsePortSpecUncached(raw);
-  if (cache.size >= 10_000) cache.clear();
-  cache.set(raw, result);
-  return result;
+  return cache.get(raw, () => parsePortSpecUncached(raw));
 }
 
 function parsePortSpecUncached(raw: string): ParseResult<PortSet> {

@@ -19,11 +19,21 @@ export function narrowRuleSource(rule: Readonly<Record<string, unknown>>, prefix
   return copy;
 }
 
-/** Rewrites the named rules of an inline rule list; other rules are returned untouched. */
+/**
+ * Rewrites the named inbound Allow rules of an inline rule list; other rules are returned untouched.
+ * Only an inbound Allow can expose RDP: a Deny or an outbound rule that happens to share the name
+ * keeps its sources (narrowing a Deny would open what it blocks).
+ */
 export function narrowNamedRules(
   rules: readonly Readonly<Record<string, unknown>>[],
   exposingNames: ReadonlySet<string>,
   prefixes: readonly string[],
 ): Record<string, unknown>[] {
-  return rules.map((r) => (typeof r.name === "string" && exposingNames.has(r.name) ? narrowRuleSource(r, prefixes) : { ...r }));
+  return rules.map((r) => (typeof r.name === "string" && exposingNames.has(r.name) && isInboundAllow(r) ? narrowRuleSource(r, prefixes) : { ...r }));
+}
+
+function isInboundAllow(rule: Readonly<Record<string, unknown>>): boolean {
+  const props = typeof rule.properties === "object" && rule.properties !== null ? (rule.properties as Record<string, unknown>) : rule;
+  const text = (v: unknown): string => (typeof v === "string" ? v.trim().toLowerCase() : "");
+  return text(props.access) === "allow" && text(props.direction) === "inbound";
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { ids, rule, scan } from "../helpers/nsg";
+import { unresolved } from "../../src/nsg/rules";
 
 describe("sources", () => {
   it.each([
@@ -145,7 +146,7 @@ describe("unevaluable and unknown values fail closed", () => {
   });
 
   it("an ARM expression is unevaluable", () => {
-    const f = scan([rule({ sourceAddressPrefix: { unresolved: "expression", text: "[parameters('src')]" } })]);
+    const f = scan([rule({ sourceAddressPrefix: unresolved("expression", "[parameters('src')]") })]);
     expect(ids(f)).toEqual(["RDPG003:rdp"]);
     expect(f[0]!.message).toContain("[parameters('src')]");
   });
@@ -155,14 +156,14 @@ describe("unevaluable and unknown values fail closed", () => {
   });
 
   it("a value unknown during preview is a note, not a block", () => {
-    const f = scan([rule({ sourceAddressPrefix: { unresolved: "unknown", text: "<computed>" } })]);
+    const f = scan([rule({ sourceAddressPrefix: unresolved("unknown", "<computed>") })]);
     expect(ids(f)).toEqual(["RDPG004:rdp"]);
     expect(f[0]!.severity).toBe("note");
   });
 
   it("an exposure behind a Deny with unknown values is deferred to pulumi up", () => {
     const f = scan([
-      rule({ name: "deny", access: "Deny", priority: 100, sourceAddressPrefix: { unresolved: "unknown", text: "<computed>" } }),
+      rule({ name: "deny", access: "Deny", priority: 100, sourceAddressPrefix: unresolved("unknown", "<computed>") }),
       rule({ priority: 200 }),
     ]);
     expect(ids(f)).toEqual(["RDPG004:deny", "RDPG004:rdp"]);
