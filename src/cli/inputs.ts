@@ -1,6 +1,6 @@
 import { promises as fs } from "node:fs";
 import * as path from "node:path";
-import { JsonDocument, parseJsonText, readJsonFile } from "../formats/json-source";
+import { JsonDocument, decodeText, parseJsonText, readJsonFile } from "../formats/json-source";
 import { InputError } from "../errors";
 
 /** Expands CLI paths: files as given, directories recursed for `*.json`, `-` for standard input. */
@@ -45,5 +45,5 @@ export async function readInput(file: string, maxBytes: number, stdin: NodeJS.Re
     if (size > maxBytes) throw new InputError(`<stdin>: input is over the ${maxBytes}-byte limit`);
     chunks.push(b);
   }
-  return parseJsonText("<stdin>", Buffer.concat(chunks).toString("utf8"));
+  return parseJsonText("<stdin>", decodeText(Buffer.concat(chunks)));
 }

@@ -1,4 +1,4 @@
-import { Unresolved } from "../nsg/rules";
+import { unresolved } from "../nsg/rules";
 
 /**
  * A deliberately small evaluator for ARM template expressions: the forms NSG templates and compiled
@@ -87,7 +87,7 @@ class Parser {
           if (this.peek()?.t === "p" && this.peek()?.v === ",") this.i++;
         }
         this.expect(")");
-        value = this.call(t.v.toLowerCase(), args);
+        value = capped(this.call(t.v.toLowerCase(), args));
       }
     } else throw new Unsupported(`unexpected '${t.v}'`);
     // Property and index access: parameters('x').name, variables('v')[0]
@@ -133,10 +133,71 @@ class Parser {
         return Number.parseInt(str(args[0]), 10);
       case "createarray":
         return args;
+      case "equals":
+        return JSON.stringify(args[0]) === JSON.stringify(args[1]);
+      case "not":
+        return !bool(args[0]);
+      case "and":
+        return args.every(bool);
+      case "or":
+        return args.some(bool);
+      case "bool":
+        return typeof args[0] === "string" ? args[0].toLowerCase() === "true" : bool(args[0]);
+      case "if":
+        return bool(args[0]) ? args[1] : args[2];
+      case "empty":
+        return args[0] === "" || (Array.isArray(args[0]) && args[0].length === 0)
+          || (typeof args[0] === "object" && args[0] !== null && Object.keys(args[0]).length === 0);
+      case "length":
+        if (typeof args[0] === "string" || Array.isArray(args[0])) return args[0].length;
+        throw new Unsupported("length() of a non-string, non-array");
+      // Resource ids are only used as identities (application security groups, dependsOn): the
+      // deployment's subscription and resource group stay placeholders unless given.
+      case "resourceid":
+        return resourceId(args.map(str), "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}", 2);
+      case "subscriptionresourceid":
+        return resourceId(args.map(str), "/subscriptions/{subscriptionId}", 1);
+      case "extensionresourceid":
+        if (args.length < 3) throw new Unsupported("extensionResourceId() needs an id, a type and a name");
+        return `${str(args[0])}${providerPath(args.slice(1).map(str))}`;
       default:
         throw new Unsupported(`function ${fn}() is evaluated only at deployment`);
     }
   }
+}
+
+function bool(v: unknown): boolean {
+  if (typeof v === "boolean") return v;
+  throw new Unsupported("expected a boolean");
+}
+
+/** `/providers/Ns/t1/n1/t2/n2` from a type `Ns/t1/t2` and names `n1, n2`. */
+function providerPath(args: string[]): string {
+  const [type, ...names] = args;
+  const [ns, ...types] = (type ?? "").split("/");
+  if (!ns || types.length === 0 || types.length !== names.length) throw new Unsupported("resource type and names do not match");
+  return `/providers/${ns}${types.map((t, i) => `/${t}/${names[i]!}`).join("")}`;
+}
+
+/** resourceId([subscriptionId], [resourceGroupName], type, names...) and subscriptionResourceId(). */
+function resourceId(args: string[], defaultScope: string, scopeArgs: number): string {
+  const typeAt = args.findIndex((a) => a.includes("/"));
+  if (typeAt < 0 || typeAt > scopeArgs) throw new Unsupported("no resource type");
+  const scope = args.slice(0, typeAt);
+  let prefix = defaultScope;
+  if (scopeArgs === 2 && scope.length === 1) prefix = `/subscriptions/{subscriptionId}/resourceGroups/${scope[0]!}`;
+  if (scopeArgs === 2 && scope.length === 2) prefix = `/subscriptions/${scope[0]!}/resourceGroups/${scope[1]!}`;
+  if (scopeArgs === 1 && scope.length === 1) prefix = `/subscriptions/${scope[0]!}`;
+  return `${prefix}${providerPath(args.slice(typeAt))}`;
+}
+
+/** Values the resolver builds are capped: chained variables can otherwise double 40 times. */
+const MAX_VALUE_LENGTH = 1 << 16;
+function capped<T>(v: T): T {
+  if ((typeof v === "string" || Array.isArray(v)) && v.length > MAX_VALUE_LENGTH) {
+    throw new Unsupported(`the value would be over ${MAX_VALUE_LENGTH} characters or items`);
+  }
+  return v;
 }
 
 function member(v: unknown, key: unknown): unknown {
@@ -158,7 +219,7 @@ export function evaluateArmString(s: string, scope: ArmScope): unknown {
   try {
     return new Parser(tokenize(s.slice(1, -1)), scope).parseAll();
   } catch (e) {
-    if (e instanceof Unsupported || e instanceof UnresolvedError) return { unresolved: "expression", text: s } satisfies Unresolved;
+    if (e instanceof Unsupported || e instanceof UnresolvedError) return unresolved("expression", s);
     throw e;
   }
 }

@@ -1,10 +1,10 @@
-import { NsgInput, RuleInput, SourceLocation, Unresolved, isUnresolved } from "../nsg/rules";
+import { RuleInput, SourceLocation, Unresolved, isUnresolved, unresolved } from "../nsg/rules";
 import { VmFacts } from "../vm/hints";
 import { ArmScope, UnresolvedError, evaluateArmString, isExpression } from "./arm-expressions";
-import { elements, isRecord, plainGet, readRule } from "./fields";
+import { elements, isRecord, literalGet, readRule, ruleListShapeProblem, unreadableRule } from "./fields";
 import { JsonDocument } from "./json-source";
 import { ParsedInput } from "./types";
-import { groupNsgs } from "./pulumi-resource";
+import { NsgEntry, RuleEntry, groupNsgs } from "./pulumi-resource";
 import { isWindowsVm } from "../vm/windows";
 
 const NSG = "microsoft.network/networksecuritygroups";
@@ -31,6 +31,8 @@ export function readParametersFile(doc: JsonDocument): ArmParameterValues {
 
 class TemplateScope implements ArmScope {
   private readonly resolving = new Set<string>();
+  /** Each parameter and variable is resolved once: chained variables would otherwise grow exponentially. */
+  private readonly settled = new Map<string, { value: unknown } | { error: string }>();
   constructor(
     private readonly template: Record<string, unknown>,
     private readonly values: ArmParameterValues,
@@ -54,13 +56,23 @@ class TemplateScope implements ArmScope {
     return this.settle(`v:${name}`, vars[key], this);
   }
 
-  private settle(key: string, raw: unknown, scope: ArmScope): unknown {
-    if (this.resolving.has(key)) throw new UnresolvedError(`'${key}' refers to itself`);
+  private settle(name: string, raw: unknown, scope: ArmScope): unknown {
+    const key = name.toLowerCase();
+    const done = this.settled.get(key);
+    if (done) {
+      if ("error" in done) throw new UnresolvedError(done.error);
+      return done.value;
+    }
+    if (this.resolving.has(key)) throw new UnresolvedError(`'${name}' refers to itself`);
     this.resolving.add(key);
     try {
       const v = resolveDeep(raw, scope);
-      if (containsUnresolved(v)) throw new UnresolvedError(`'${key}' depends on deployment-time values`);
+      if (containsUnresolved(v)) throw new UnresolvedError(`'${name}' depends on deployment-time values`);
+      this.settled.set(key, { value: v });
       return v;
+    } catch (e) {
+      if (e instanceof UnresolvedError) this.settled.set(key, { error: e.message });
+      throw e;
     } finally {
       this.resolving.delete(key);
     }
@@ -87,7 +99,7 @@ export function resolveDeep(v: unknown, scope: ArmScope): unknown {
       const out: Record<string, unknown> = {};
       for (const [k, x] of Object.entries(v)) out[k] = k === "copy" ? x : resolveDeep(x, scope);
       for (const c of Array.isArray(v.copy) ? v.copy : []) {
-        if (isRecord(c) && typeof c.name === "string") out[c.name] = { unresolved: "expression", text: `copy loop '${c.name}'` } satisfies Unresolved;
+        if (isRecord(c) && typeof c.name === "string") out[c.name] = unresolved("expression", `copy loop '${c.name}'`);
       }
       return out;
     }
@@ -100,8 +112,8 @@ export function resolveDeep(v: unknown, scope: ArmScope): unknown {
 
 interface Walk {
   file: string;
-  nsgs: { nsg: NsgInput; key?: string }[];
-  rules: { rule: RuleInput; nsgName: string; key?: string }[];
+  nsgs: NsgEntry[];
+  rules: RuleEntry[];
   vms: { facts: Omit<VmFacts, "hardened">; key: string }[];
   extensions: Set<string>;
   resources: number;
@@ -109,14 +121,43 @@ interface Walk {
 
 const nameText = (v: unknown): string => (typeof v === "string" ? v : isUnresolved(v) ? v.text : "(unnamed)");
 
-function walk(resources: unknown, scope: ArmScope, path: (string | number)[], parent: { type: string; name: string } | undefined, w: Walk): void {
+interface Parent {
+  readonly type: string;
+  readonly name: string;
+  /** The template path of the parent resource: the identity of an NSG whose name is an expression. */
+  readonly ref: string;
+  /** Some enclosing resource or deployment has a condition that cannot be resolved. */
+  readonly maybe: boolean;
+}
+
+/**
+ * A resource's `condition`: `false` drops it; an unresolvable one keeps what can only add exposure
+ * (an NSG, an Allow) and drops what could hide it (a Deny).
+ */
+function conditionOf(raw: Record<string, unknown>, scope: ArmScope): "yes" | "no" | "maybe" {
+  if (!("condition" in raw)) return "yes";
+  const c = resolveDeep(raw.condition, scope);
+  if (c === false || (typeof c === "string" && c.toLowerCase() === "false")) return "no";
+  if (c === true || (typeof c === "string" && c.toLowerCase() === "true")) return "yes";
+  return "maybe";
+}
+
+function isDeny(rule: RuleInput): boolean {
+  return typeof rule.access === "string" && rule.access.trim().toLowerCase() === "deny";
+}
+
+function walk(resources: unknown, scope: ArmScope, path: (string | number)[], parent: Parent | undefined, w: Walk, maybe = false): void {
   const entries: [string | number, unknown][] = Array.isArray(resources)
     ? resources.map((r, i) => [i, r])
     : isRecord(resources) ? Object.entries(resources) : [];
   for (const [idx, raw] of entries) {
     if (!isRecord(raw)) continue;
     w.resources++;
+    const condition = conditionOf(raw, scope);
+    if (condition === "no") continue;
+    const conditional = maybe || condition === "maybe";
     const here = [...path, idx];
+    const ref = `arm:${here.join("/")}`;
     const location: SourceLocation = { file: w.file, jsonPath: here };
     const typeRaw = typeof raw.type === "string" ? raw.type : "";
     const type = (parent && !typeRaw.includes("/") ? `${parent.type}/${typeRaw}` : typeRaw).toLowerCase();
@@ -127,21 +168,39 @@ function walk(resources: unknown, scope: ArmScope, path: (string | number)[], pa
 
     if (type === NSG) {
       const props = resolveDeep(raw.properties ?? {}, scope);
-      const rulesRaw = isRecord(props) ? props.securityRules : undefined;
+      const rulesRaw = isRecord(props) ? props.securityRules : isUnresolved(props) ? props : undefined;
       const rules: RuleInput[] = [];
       let unresolvedRules: Unresolved | undefined;
       if (isUnresolved(rulesRaw)) unresolvedRules = rulesRaw;
       else if (Array.isArray(rulesRaw)) {
-        elements(rulesRaw, plainGet).forEach((r, i) => {
-          if (isRecord(r)) rules.push(readRule(r, { fallbackName: `securityRules[${i}]`, location: { file: w.file, jsonPath: [...here, "properties", "securityRules", i] } }));
+        elements(rulesRaw, literalGet).forEach((r, i) => {
+          const at: SourceLocation = { file: w.file, jsonPath: [...here, "properties", "securityRules", i] };
+          if (!isRecord(r)) rules.push(unreadableRule(r, `securityRules[${i}]`, at));
+          else if (conditionOf(r, scope) !== "no") rules.push(readRule(r, { fallbackName: `securityRules[${i}]`, location: at }));
         });
       }
-      w.nsgs.push({ nsg: { id, name: fullName, type: "Microsoft.Network/networkSecurityGroups", rules, location, unresolvedRules }, key: fullName.toLowerCase() });
+      const unreadableRules = props !== undefined && !isRecord(props) && !isUnresolved(props)
+        ? { value: JSON.stringify(props), reason: "the NSG's properties must be an object" }
+        : ruleListShapeProblem(rulesRaw);
+      const named = typeof resolvedName === "string" && (!parent || typeof parent.name === "string");
+      w.nsgs.push({
+        nsg: { id, name: fullName, type: "Microsoft.Network/networkSecurityGroups", rules, location, unresolvedRules, unreadableRules },
+        key: named && !fullName.includes("[") ? `/${fullName.toLowerCase()}` : undefined, ref,
+      });
     } else if (type === RULE) {
       const parts = fullName.split("/");
+      const nameKnown = typeof resolvedName === "string" && !(parent && parent.name.includes("["));
       const nsgName = parts.length >= 2 ? parts.slice(0, -1).join("/") : "(NSG not named)";
       const rule = readRule({ ...(resolveDeep(raw, scope) as Record<string, unknown>), name: parts[parts.length - 1] }, { resourceId: id, location });
-      w.rules.push({ rule, nsgName, key: nsgName.toLowerCase() });
+      // A Deny that may never be deployed hides nothing; an Allow that may be deployed counts.
+      if (!(conditional && isDeny(rule))) {
+        w.rules.push({
+          rule, nsgName,
+          key: nameKnown && parts.length >= 2 && !nsgName.includes("[") ? `/${nsgName.toLowerCase()}` : undefined,
+          ref: parent?.type === NSG ? parent.ref : undefined,
+          why: "its name is an expression that cannot be resolved, so its NSG cannot be identified",
+        });
+      }
     } else if (type === VM) {
       const props = resolveDeep(raw.properties ?? {}, scope);
       const p = isRecord(props) ? props : {};
@@ -165,11 +224,11 @@ function walk(resources: unknown, scope: ArmScope, path: (string | number)[], pa
           for (const [k, v] of Object.entries(props.parameters)) if (isRecord(v) && "value" in v) values[k] = v.value;
         }
         const nestedScope = inner ? new TemplateScope(props.template, values, scope) : scope;
-        walk(props.template.resources, nestedScope, [...here, "properties", "template", "resources"], undefined, w);
+        walk(props.template.resources, nestedScope, [...here, "properties", "template", "resources"], undefined, w, conditional);
       }
     }
     if (raw.resources !== undefined) {
-      walk(raw.resources, scope, [...here, "resources"], { type, name: fullName }, w);
+      walk(raw.resources, scope, [...here, "resources"], { type, name: fullName, ref, maybe: conditional }, w, conditional);
     }
   }
 }

@@ -1,5 +1,5 @@
 import { NsgInput, RuleInput } from "../nsg/rules";
-import { elements, isRecord, plainGet, readRule } from "./fields";
+import { elements, isRecord, literalGet, readRule, ruleListShapeProblem, unreadableRule } from "./fields";
 import { JsonDocument } from "./json-source";
 import { ParsedInput } from "./types";
 
@@ -21,15 +21,22 @@ export function parseAz(doc: JsonDocument): ParsedInput {
     if (!isAzNsg(raw)) return;
     const base = Array.isArray(doc.value) ? [i] : [];
     const rules: RuleInput[] = [];
+    let unreadableRules: NsgInput["unreadableRules"];
     for (const [field, isDefault] of [["securityRules", false], ["defaultSecurityRules", true]] as const) {
       const arr = raw[field];
+      unreadableRules ??= ruleListShapeProblem(arr);
       if (!Array.isArray(arr)) continue;
-      elements(arr, plainGet).forEach((r, j) => {
-        if (isRecord(r)) rules.push(readRule(r, { isDefault, fallbackName: `${field}[${j}]`, location: { file: doc.file, jsonPath: [...base, field, j] } }));
+      elements(arr, literalGet).forEach((r, j) => {
+        const location = { file: doc.file, jsonPath: [...base, field, j] };
+        if (isRecord(r)) rules.push(readRule(r, { isDefault, fallbackName: `${field}[${j}]`, location }));
+        else rules.push(unreadableRule(r, `${field}[${j}]`, location));
       });
     }
     const name = typeof raw.name === "string" ? raw.name : `nsg[${i}]`;
-    nsgs.push({ id: typeof raw.id === "string" ? raw.id : name, name, type: "Microsoft.Network/networkSecurityGroups", rules, location: { file: doc.file, jsonPath: base } });
+    nsgs.push({
+      id: typeof raw.id === "string" ? raw.id : name, name, type: "Microsoft.Network/networkSecurityGroups", rules,
+      location: { file: doc.file, jsonPath: base }, unreadableRules,
+    });
   });
   return { format: "az", nsgs, vms: [], resources: list.length };
 }

@@ -1,4 +1,4 @@
-import { RawList, RawScalar, RuleInput, SourceLocation, Unresolved, isUnresolved } from "../nsg/rules";
+import { RawList, RawScalar, RuleInput, SourceLocation, isUnresolved, unresolved } from "../nsg/rules";
 
 /** Pulumi's marker for a value that is unknown during preview (engine wire format). */
 export const PULUMI_UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
@@ -16,9 +16,13 @@ const PULUMI_UNKNOWNS = new Set([
  */
 export type Getter = (obj: Record<string, unknown>, key: string) => unknown;
 
+/** For formats that have no unknown values (az, ARM, Terraform): every value is what it says. */
+export const literalGet: Getter = (obj, key) => obj[key];
+
+/** For Pulumi inputs: the engine's unknown markers become `Unresolved`. */
 export const plainGet: Getter = (obj, key) => {
   const v = obj[key];
-  if (typeof v === "string" && v.length === 36 && PULUMI_UNKNOWNS.has(v)) return { unresolved: "unknown", text: `<computed ${key}>` } satisfies Unresolved;
+  if (typeof v === "string" && v.length === 36 && PULUMI_UNKNOWNS.has(v)) return unresolved("unknown", `<computed ${key}>`);
   return v;
 };
 
@@ -27,7 +31,7 @@ export function isRecord(v: unknown): v is Record<string, unknown> {
 }
 
 /** Canonical field → the spellings inputs use (camelCase SDK/ARM/az, snake_case Terraform). */
-const ALIASES: Record<keyof Omit<RuleInput, "isDefault" | "resourceId" | "location">, readonly string[]> = {
+const ALIASES: Record<keyof Omit<RuleInput, "isDefault" | "resourceId" | "location" | "unreadable">, readonly string[]> = {
   name: ["name"],
   priority: ["priority"],
   direction: ["direction"],
@@ -41,6 +45,8 @@ const ALIASES: Record<keyof Omit<RuleInput, "isDefault" | "resourceId" | "locati
   destinationApplicationSecurityGroups: ["destinationApplicationSecurityGroups", "destinationApplicationSecurityGroupIds", "destination_application_security_group_ids"],
   destinationPortRange: ["destinationPortRange", "destination_port_range"],
   destinationPortRanges: ["destinationPortRanges", "destination_port_ranges"],
+  sourcePortRange: ["sourcePortRange", "source_port_range"],
+  sourcePortRanges: ["sourcePortRanges", "source_port_ranges"],
 };
 
 function pick(obj: Record<string, unknown>, names: readonly string[], get: Getter): unknown {
@@ -55,6 +61,25 @@ function scalar(v: unknown): RawScalar {
   if (v === undefined || v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean" || isUnresolved(v)) return v;
   // Objects and arrays where a scalar belongs are passed through as text so the engine reports them.
   return JSON.stringify(v);
+}
+
+/**
+ * A rule list entry that is not a rule object (an expression, a number, an unknown element): kept
+ * as an unreadable rule, so it is reported instead of read as "no rule".
+ */
+export function unreadableRule(item: unknown, name: string, location?: SourceLocation): RuleInput {
+  const value = isUnresolved(item) ? item.text : typeof item === "string" ? item : JSON.stringify(item) ?? String(item);
+  const reason = isUnresolved(item) && item.unresolved === "expression"
+    ? "the rule is an expression that cannot be resolved statically"
+    : isUnresolved(item) ? "the rule is not known yet" : "a security rule must be an object";
+  return { name, location, unreadable: { value, reason, kind: isUnresolved(item) && item.unresolved === "unknown" ? "unknown" : "unevaluable" } };
+}
+
+/** Why a `securityRules` value that is neither a list nor an expression cannot be read. */
+export function ruleListShapeProblem(v: unknown): { value: string; reason: string } | undefined {
+  if (v === undefined || v === null || Array.isArray(v) || isUnresolved(v)) return undefined;
+  const value = typeof v === "string" ? v : JSON.stringify(v) ?? String(v);
+  return { value: value.length > 200 ? `${value.slice(0, 200)}...` : value, reason: `the rule list must be a list, not ${typeof v === "object" ? "an object" : `a ${typeof v}`}` };
 }
 
 /** Reads array elements through `get`, so an unknown element becomes `Unresolved`, not an exception. */
@@ -85,7 +110,7 @@ export interface ReadRuleOptions {
  * engine reports them.
  */
 export function readRule(obj: Record<string, unknown>, opts: ReadRuleOptions = {}): RuleInput {
-  const get = opts.get ?? plainGet;
+  const get = opts.get ?? literalGet;
   const props = get(obj, "properties");
   const src = isRecord(props) ? props : obj;
   const nameRaw = pick(obj, ["name", "securityRuleName"], get);
@@ -105,6 +130,8 @@ export function readRule(obj: Record<string, unknown>, opts: ReadRuleOptions = {
     destinationApplicationSecurityGroups: listOf(field("destinationApplicationSecurityGroups"), get),
     destinationPortRange: scalar(field("destinationPortRange")),
     destinationPortRanges: listOf(field("destinationPortRanges"), get),
+    sourcePortRange: scalar(field("sourcePortRange")),
+    sourcePortRanges: listOf(field("sourcePortRanges"), get),
     isDefault: opts.isDefault,
     resourceId: opts.resourceId,
     location: opts.location,

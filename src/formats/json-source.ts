@@ -44,13 +44,27 @@ export async function readJsonFile(file: string, maxBytes: number): Promise<Json
   }
   if (!stat.isFile()) throw new InputError(`${file}: not a regular file`);
   if (stat.size > maxBytes) throw new InputError(`${file}: ${stat.size} bytes is over the ${maxBytes}-byte input limit (raise it with --max-file-size)`);
-  let text: string;
+  let bytes: Buffer;
   try {
-    text = await fs.readFile(file, "utf8");
+    bytes = await fs.readFile(file);
   } catch (e) {
     throw new InputError(`${file}: cannot read: ${(e as Error).message}`);
   }
-  return parseJsonText(file, text);
+  return parseJsonText(file, decodeText(bytes));
+}
+
+/**
+ * Bytes to text by their byte-order mark: UTF-16LE is what `az ... > x.json` writes in Windows
+ * PowerShell 5.1, UTF-16BE is rare but cheap to accept; everything else is UTF-8.
+ */
+export function decodeText(bytes: Buffer): string {
+  if (bytes[0] === 0xff && bytes[1] === 0xfe) return bytes.subarray(2).toString("utf16le");
+  if (bytes[0] === 0xfe && bytes[1] === 0xff) {
+    const swapped = Buffer.from(bytes.subarray(2, bytes.length - (bytes.length % 2)));
+    swapped.swap16();
+    return swapped.toString("utf16le");
+  }
+  return bytes.toString("utf8");
 }
 
 export function lineColumn(text: string, offset: number): { line: number; column: number } {

@@ -1,5 +1,5 @@
 import { NsgInput, RuleInput, SourceLocation, isUnresolved } from "../nsg/rules";
-import { Getter, elements, isRecord, plainGet, readRule } from "./fields";
+import { Getter, elements, isRecord, plainGet, readRule, ruleListShapeProblem, unreadableRule } from "./fields";
 import { isWindowsVm } from "../vm/windows";
 
 /**
@@ -33,11 +33,16 @@ export interface PulumiResource {
   readonly name: string;
   readonly props: Record<string, unknown>;
   readonly location?: SourceLocation;
+  /** URNs each input property's value is taken from (`propertyDependencies` in state and the policy host). */
+  readonly propertyDependencies?: Readonly<Record<string, readonly string[]>>;
+  readonly parent?: string;
 }
 
 /** Identity shared by an NSG and its standalone rules: resource group + NSG name, case-insensitive. */
 export function groupKey(resourceGroup: unknown, nsgName: unknown): string | undefined {
   if (typeof nsgName !== "string" || nsgName === "") return undefined;
+  // An unknown resource group could be any: the name alone does not identify the NSG.
+  if (isUnresolved(resourceGroup)) return undefined;
   const rg = typeof resourceGroup === "string" ? resourceGroup : "";
   return `${rg.toLowerCase()}/${nsgName.toLowerCase()}`;
 }
@@ -46,12 +51,17 @@ function str(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
 }
 
-/** The NSG's Azure name: explicit name input, the provider's output `name`, else the logical name. */
-export function nsgAzureName(r: PulumiResource, get: Getter = plainGet): string {
-  return str(get(r.props, "networkSecurityGroupName")) ?? str(get(r.props, "name")) ?? r.name;
+/** The NSG's Azure name when known: explicit name input, else the provider's output `name`. */
+function knownNsgName(r: PulumiResource, get: Getter): string | undefined {
+  return str(get(r.props, "networkSecurityGroupName")) ?? str(get(r.props, "name"));
 }
 
-export function nsgFromPulumi(r: PulumiResource, get: Getter = plainGet): { nsg: NsgInput; key?: string } {
+/** The NSG's Azure name: explicit name input, the provider's output `name`, else the logical name. */
+export function nsgAzureName(r: PulumiResource, get: Getter = plainGet): string {
+  return knownNsgName(r, get) ?? r.name;
+}
+
+export function nsgFromPulumi(r: PulumiResource, get: Getter = plainGet): NsgEntry {
   const rulesRaw = get(r.props, "securityRules");
   const name = nsgAzureName(r, get);
   const rules: RuleInput[] = [];
@@ -59,47 +69,98 @@ export function nsgFromPulumi(r: PulumiResource, get: Getter = plainGet): { nsg:
   if (isUnresolved(rulesRaw)) unresolvedRules = rulesRaw;
   else if (Array.isArray(rulesRaw)) {
     elements(rulesRaw, get).forEach((item, i) => {
-      if (isUnresolved(item)) rules.push({ name: `securityRules[${i}]`, direction: item, access: item, priority: item, protocol: item, sourceAddressPrefix: item, destinationAddressPrefix: "*", destinationPortRange: item, location: r.location });
-      else if (isRecord(item)) rules.push(readRule(item, { get, fallbackName: `securityRules[${i}]`, location: r.location }));
+      if (isRecord(item)) rules.push(readRule(item, { get, fallbackName: `securityRules[${i}]`, location: r.location }));
+      else rules.push(unreadableRule(item, `securityRules[${i}]`, r.location));
     });
   }
-  const nsg: NsgInput = { id: r.urn, name, type: r.type, rules, location: r.location, unresolvedRules };
-  return { nsg, key: groupKey(get(r.props, "resourceGroupName"), name) };
+  const nsg: NsgInput = { id: r.urn, name, type: r.type, rules, location: r.location, unresolvedRules, unreadableRules: ruleListShapeProblem(rulesRaw) };
+  return { nsg, key: groupKey(get(r.props, "resourceGroupName"), knownNsgName(r, get)), ref: r.urn };
 }
 
-export function ruleFromPulumi(r: PulumiResource, get: Getter = plainGet): { rule: RuleInput; nsgName: string; key?: string } {
+const URN_TYPE = (urn: string): string => urn.split("::")[2]?.split("$").pop() ?? "";
+
+/**
+ * The NSG a standalone rule belongs to when its name is unknown: the one NSG its
+ * `networkSecurityGroupName` is taken from (Pulumi records that as a property dependency), else an
+ * NSG parent. Undefined when no single NSG can be named.
+ */
+function referencedNsg(r: PulumiResource): string | undefined {
+  const deps = (r.propertyDependencies?.networkSecurityGroupName ?? []).filter((u) => isNsgType(URN_TYPE(u)));
+  if (new Set(deps).size === 1) return deps[0];
+  if (deps.length === 0 && r.parent && isNsgType(URN_TYPE(r.parent))) return r.parent;
+  return undefined;
+}
+
+export function ruleFromPulumi(r: PulumiResource, get: Getter = plainGet): RuleEntry {
   const rule = readRule(r.props, { get, fallbackName: r.name, resourceId: r.urn, location: r.location });
   const named = str(get(r.props, "securityRuleName")) ?? str(get(r.props, "name"));
   const nsgRaw = get(r.props, "networkSecurityGroupName");
   const nsgName = str(nsgRaw) ?? (isUnresolved(nsgRaw) ? "(unknown NSG)" : "(NSG not named)");
-  return { rule: { ...rule, name: named ?? r.name }, nsgName, key: groupKey(get(r.props, "resourceGroupName"), str(nsgRaw)) };
+  const key = groupKey(get(r.props, "resourceGroupName"), str(nsgRaw));
+  return {
+    rule: { ...rule, name: named ?? r.name }, nsgName, key, ref: key ? undefined : referencedNsg(r),
+    why: "its networkSecurityGroupName is not known and no single NSG of the stack is its source",
+  };
+}
+
+/** An NSG and the identities standalone rules may refer to it by. */
+export interface NsgEntry {
+  readonly nsg: NsgInput;
+  /** Resource group + name, when both are known. */
+  readonly key?: string;
+  /** The NSG's own resource identity: Pulumi URN, Terraform address, template path. */
+  readonly ref?: string;
+}
+
+/** A standalone rule and what is known of its NSG. */
+export interface RuleEntry {
+  readonly rule: RuleInput;
+  readonly nsgName: string;
+  readonly key?: string;
+  /** The `ref` of the NSG the rule's NSG name comes from, when its name is unknown. */
+  readonly ref?: string;
+  /** Why the NSG cannot be identified, for the note when neither key nor ref is known. */
+  readonly why?: string;
 }
 
 /**
- * Groups NSGs and standalone rules of one stack or file: a standalone rule joins the NSG with the same
- * resource group and name, so a Deny in one resource can shadow an Allow in another. A rule whose
- * NSG is not in the input is evaluated on its own (with Azure's defaults), which can only over-report.
+ * Groups NSGs and standalone rules of one stack or file: a standalone rule joins the NSG with the
+ * same resource group and name, or the NSG its unknown name is taken from (URN, Terraform address,
+ * parent). Rules never merge on a guess: a rule whose NSG cannot be identified is judged alone,
+ * with a note, and a rule whose NSG is not in the input is judged with Azure's defaults. Both can
+ * only over-report.
  */
-export function groupNsgs(nsgs: readonly { nsg: NsgInput; key?: string }[], rules: readonly { rule: RuleInput; nsgName: string; key?: string }[]): NsgInput[] {
-  const byKey = new Map<string, { nsg: NsgInput; extra: RuleInput[] }>();
+export function groupNsgs(nsgs: readonly NsgEntry[], rules: readonly RuleEntry[]): NsgInput[] {
+  // Several entries may share an identity: the declared and deployed states of one NSG.
+  const byKey = new Map<string, { nsg: NsgInput; extra: RuleInput[] }[]>();
   const out: { nsg: NsgInput; extra: RuleInput[] }[] = [];
+  const index = (id: string, entry: { nsg: NsgInput; extra: RuleInput[] }): void => {
+    const list = byKey.get(id);
+    if (list) list.push(entry);
+    else byKey.set(id, [entry]);
+  };
   for (const n of nsgs) {
     const entry = { nsg: n.nsg, extra: [] as RuleInput[] };
     out.push(entry);
-    if (n.key) byKey.set(n.key, entry);
+    if (n.key) index(`name:${n.key}`, entry);
+    if (n.ref && n.ref !== n.key) index(`ref:${n.ref}`, entry);
   }
   const orphans = new Map<string, { nsg: NsgInput; extra: RuleInput[] }>();
   for (const r of rules) {
-    const owner = r.key ? byKey.get(r.key) : undefined;
-    if (owner) {
-      owner.extra.push(r.rule);
+    const id = r.key ? `name:${r.key}` : r.ref ? `ref:${r.ref}` : undefined;
+    const owners = id ? byKey.get(id) : undefined;
+    if (owners) {
+      for (const owner of owners) owner.extra.push(r.rule);
       continue;
     }
-    const k = r.key ?? `?/${r.nsgName}`;
-    let orphan = orphans.get(k);
+    let orphan = id ? orphans.get(id) : undefined;
     if (!orphan) {
-      orphan = { nsg: { id: r.rule.resourceId ?? r.nsgName, name: r.nsgName, type: "standalone security rules", rules: [], location: r.rule.location }, extra: [] };
-      orphans.set(k, orphan);
+      const nsg: NsgInput = {
+        id: r.rule.resourceId ?? r.nsgName, name: r.nsgName, type: "standalone security rules", rules: [], location: r.rule.location,
+        ungrouped: id ? undefined : r.why ?? "its NSG cannot be identified",
+      };
+      orphan = { nsg, extra: [] };
+      if (id) orphans.set(id, orphan);
       out.push(orphan);
     }
     orphan.extra.push(r.rule);

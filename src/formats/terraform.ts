@@ -1,8 +1,8 @@
-import { NsgInput, RuleInput, SourceLocation } from "../nsg/rules";
+import { SourceLocation, isUnresolved, unresolved } from "../nsg/rules";
 import { VmFacts } from "../vm/hints";
-import { elements, isRecord, plainGet, readRule } from "./fields";
+import { elements, isRecord, literalGet, readRule, ruleListShapeProblem, unreadableRule } from "./fields";
 import { JsonDocument } from "./json-source";
-import { groupNsgs } from "./pulumi-resource";
+import { NsgEntry, RuleEntry, groupKey, groupNsgs } from "./pulumi-resource";
 import { ParsedInput } from "./types";
 
 /** `terraform show -json plan.out` (planned_values) or `terraform show -json` of state (values). */
@@ -28,7 +28,7 @@ function* modules(mod: unknown, path: (string | number)[]): Generator<TfResource
 
 /** Marks values Terraform only knows after apply (`after_unknown: true`) as unknown. */
 function overlayUnknown(values: unknown, unknown: unknown, label: string): unknown {
-  if (unknown === true) return { unresolved: "unknown", text: `(known after apply: ${label})` };
+  if (unknown === true) return unresolved("unknown", `(known after apply: ${label})`);
   if (Array.isArray(unknown)) {
     const arr = Array.isArray(values) ? [...values] : [];
     unknown.forEach((u, i) => (arr[i] = overlayUnknown(arr[i], u, `${label}[${i}]`)));
@@ -42,6 +42,36 @@ function overlayUnknown(values: unknown, unknown: unknown, label: string): unkno
   return values;
 }
 
+/** Configuration address of a planned instance: module path and resource, without instance keys. */
+function configAddress(address: string): string {
+  return address.replace(/\[[^\]]*\]/g, "");
+}
+
+/**
+ * For each standalone rule (by configuration address), the configuration address of the NSG its
+ * `network_security_group_name` refers to, read from the plan's `configuration` section.
+ */
+function nsgReferences(root: Record<string, unknown>): Map<string, string> {
+  const out = new Map<string, string>();
+  const visit = (mod: unknown, prefix: string): void => {
+    if (!isRecord(mod)) return;
+    for (const r of Array.isArray(mod.resources) ? mod.resources : []) {
+      if (!isRecord(r) || r.type !== "azurerm_network_security_rule" || !isRecord(r.expressions)) continue;
+      const expr = r.expressions.network_security_group_name;
+      const refs = isRecord(expr) && Array.isArray(expr.references) ? expr.references.filter((x): x is string => typeof x === "string") : [];
+      const nsgs = new Set(refs.filter((x) => x.startsWith("azurerm_network_security_group.")).map((x) => x.split(".").slice(0, 2).join(".")));
+      if (nsgs.size === 1 && refs.every((x) => x.startsWith("azurerm_network_security_group."))) {
+        out.set(`${prefix}${String(r.address)}`, `${prefix}${[...nsgs][0]!}`);
+      }
+    }
+    if (isRecord(mod.module_calls)) {
+      for (const [name, call] of Object.entries(mod.module_calls)) if (isRecord(call)) visit(call.module, `${prefix}module.${name}.`);
+    }
+  };
+  visit(isRecord(root.configuration) ? root.configuration.root_module : undefined, "");
+  return out;
+}
+
 export function parseTerraform(doc: JsonDocument): ParsedInput {
   const root = doc.value as Record<string, unknown>;
   const [top, topKey] = isRecord(root.planned_values) ? [root.planned_values, "planned_values"] : [root.values, "values"];
@@ -51,30 +81,41 @@ export function parseTerraform(doc: JsonDocument): ParsedInput {
       if (isRecord(c) && isRecord(c.change) && c.change.after_unknown !== undefined) unknownByAddress.set(String(c.address), c.change.after_unknown);
     }
   }
-  const nsgs: { nsg: NsgInput; key?: string }[] = [];
-  const rules: { rule: RuleInput; nsgName: string; key?: string }[] = [];
+  const references = nsgReferences(root);
+  const nsgs: NsgEntry[] = [];
+  const rules: RuleEntry[] = [];
   const vms: VmFacts[] = [];
   const extensions = new Set<string>();
+  const nsgInstances = new Map<string, string[]>();
   let count = 0;
   for (const r of modules(isRecord(top) ? top.root_module : undefined, [topKey, "root_module"])) {
     count++;
     const values = overlayUnknown(r.values, unknownByAddress.get(r.address), r.address) as Record<string, unknown>;
     const location: SourceLocation = { file: doc.file, jsonPath: r.path };
-    const rg = typeof values.resource_group_name === "string" ? values.resource_group_name.toLowerCase() : "";
+    const rg = values.resource_group_name;
     if (r.type === "azurerm_network_security_group") {
-      const list = Array.isArray(values.security_rule) ? elements(values.security_rule, plainGet) : [];
+      const raw = values.security_rule;
+      const list = Array.isArray(raw) ? elements(raw, literalGet) : [];
       const name = typeof values.name === "string" ? values.name : r.address;
+      const ruleInputs = list.map((x, i) => (isRecord(x)
+        ? readRule(x, { fallbackName: `security_rule[${i}]`, location })
+        : unreadableRule(x, `security_rule[${i}]`, location)));
       nsgs.push({
         nsg: {
-          id: r.address, name, type: r.type, location,
-          rules: list.filter(isRecord).map((x, i) => readRule(x, { fallbackName: `security_rule[${i}]`, location })),
-          unresolvedRules: typeof values.security_rule === "object" && values.security_rule !== null && !Array.isArray(values.security_rule) ? { unresolved: "unknown", text: `${r.address}.security_rule` } : undefined,
+          id: r.address, name, type: r.type, location, rules: ruleInputs,
+          unresolvedRules: isUnresolved(raw) ? raw : undefined, unreadableRules: ruleListShapeProblem(raw),
         },
-        key: `${rg}/${name.toLowerCase()}`,
+        key: groupKey(rg, values.name), ref: r.address,
       });
+      const conf = configAddress(r.address);
+      nsgInstances.set(conf, [...(nsgInstances.get(conf) ?? []), r.address]);
     } else if (r.type === "azurerm_network_security_rule") {
       const nsgName = typeof values.network_security_group_name === "string" ? values.network_security_group_name : "(NSG known after apply)";
-      rules.push({ rule: readRule(values, { fallbackName: r.name, resourceId: r.address, location }), nsgName, key: `${rg}/${nsgName.toLowerCase()}` });
+      rules.push({
+        rule: readRule(values, { fallbackName: r.name, resourceId: r.address, location }), nsgName,
+        key: groupKey(rg, values.network_security_group_name), ref: configAddress(r.address),
+        why: "its network_security_group_name is known only after apply and does not refer to exactly one NSG of the plan",
+      });
     } else if (r.type === "azurerm_windows_virtual_machine") {
       const bd = values.boot_diagnostics;
       vms.push({ id: r.address, name: typeof values.name === "string" ? values.name : r.address, type: r.type, location, bootDiagnostics: Array.isArray(bd) ? bd.length > 0 : bd !== undefined && bd !== null, hardened: undefined });
@@ -82,12 +123,20 @@ export function parseTerraform(doc: JsonDocument): ParsedInput {
       extensions.add(String(values.virtual_machine_id ?? "").toLowerCase());
     }
   }
+  // A rule refers to its NSG by configuration address; with count/for_each that must be one instance.
+  const resolved = rules.map((r) => {
+    if (r.key) return { ...r, ref: undefined };
+    const target = references.get(r.ref ?? "");
+    const instances = target ? nsgInstances.get(target) ?? [] : [];
+    return { ...r, ref: instances.length === 1 ? instances[0] : undefined };
+  });
   const hardenedIds = [...extensions];
   return {
     format: "terraform",
-    nsgs: groupNsgs(nsgs, rules),
+    nsgs: groupNsgs(nsgs, resolved).map((n) => ({ ...n, unknownsUntil: "terraform-apply" as const })),
     // The extension refers to the VM by id, which a plan often only knows after apply: match by name.
     vms: vms.map((v) => ({ ...v, hardened: hardenedIds.some((id) => id.endsWith(`/${v.name.toLowerCase()}`)) })),
     resources: count,
   };
 }
+
