@@ -22,7 +22,13 @@ export function nsgNoInternetRdpStandalonePolicy(base: PolicyConfigInput = {}): 
     enforcementLevel: "mandatory",
     configSchema: { properties: CONFIG_PROPERTIES },
     validateStack: (args, reportViolation) => {
-      const resources: PulumiResource[] = args.resources.map((r) => ({ type: r.type, urn: r.urn, name: r.name, props: r.props }));
+      // Property dependencies name the NSG a rule's unknown `networkSecurityGroupName` comes from.
+      const resources: PulumiResource[] = args.resources.map((r) => ({
+        type: r.type, urn: r.urn, name: r.name, props: r.props, parent: r.parent?.urn,
+        propertyDependencies: Object.fromEntries(
+          Object.entries(r.propertyDependencies ?? {}).map(([k, deps]) => [k, deps.map((d) => d.urn)]),
+        ),
+      }));
       const rules = resources.filter((r) => isRuleType(r.type)).map((r) => ruleFromPulumi(r, proxyGet));
       if (rules.length === 0) return;
       const config = policyConfig(args.getConfig(), STANDALONE_POLICY, base);

@@ -48,6 +48,8 @@ export interface ResourceSpec {
   name: string;
   props: Record<string, unknown>;
   urn?: string;
+  /** URNs each property's value comes from (AnalyzeStack only), as the engine sends them. */
+  propertyDependencies?: Record<string, string[]>;
 }
 
 const LEVELS = ["advisory", "mandatory", "disabled", "remediate"] as const;
@@ -139,6 +141,11 @@ function fill<T extends analyzerPb.AnalyzeRequest | analyzerPb.AnalyzerResource>
   msg.setUrn(urnOf(r));
   msg.setProperties(structPb.Struct.fromJavaScript(r.props));
   msg.setOptions(new pb.AnalyzerResourceOptions());
+  if (msg instanceof pb.AnalyzerResource) {
+    for (const [k, urns] of Object.entries(r.propertyDependencies ?? {})) {
+      msg.getPropertydependenciesMap().set(k, new pb.AnalyzerPropertyDependencies().setUrnsList(urns));
+    }
+  }
   return msg;
 }
 

@@ -108,9 +108,11 @@ describe("nsg-no-internet-rdp (Analyze)", () => {
     expect(ds.map((d) => `${d.enforcementLevel}:${d.message.match(/\[(RDPG\d+)\]/)![1]}`).sort()).toEqual(["advisory:RDPG005", "mandatory:RDPG001"]);
   });
 
-  it("rejects invalid config with a message naming the field", async () => {
+  it("rejects invalid config with a message naming the field, without a JS stack frame (issue 12.10)", async () => {
     await pack.configure({ "nsg-no-internet-rdp": { rdpPorts: [70000] } });
-    await expect(pack.analyze(nativeNsg([rdpRule()]))).rejects.toThrow(/rdpPorts\[0\]/);
+    const err = await pack.analyze(nativeNsg([rdpRule()])).then(() => undefined, (e: Error) => e);
+    expect(err?.message).toMatch(/rdpPorts\[0\]/);
+    expect(err?.message).not.toMatch(/\n\s+at /);
   });
 
   it("does not judge a standalone rule alone (its NSG may hold a Deny)", async () => {
@@ -136,6 +138,26 @@ describe("nsg-no-internet-rdp-standalone (AnalyzeStack)", () => {
     expect(byPolicy(await pack.analyzeStack([nativeNsg([]), deny, rule({})]), "nsg-no-internet-rdp-standalone")).toEqual([]);
     const inlineDeny = nativeNsg([rdpRule({ name: "deny-inline", priority: 100, access: "Deny" })]);
     expect(byPolicy(await pack.analyzeStack([inlineDeny, rule({})]), "nsg-no-internet-rdp-standalone")).toEqual([]);
+  });
+
+  it("groups standalone rules of NSGs whose names are unknown by the NSG they come from (issue 12.1)", async () => {
+    const nsgA: ResourceSpec = { type: NATIVE_NSG, name: "nsg-a", props: { resourceGroupName: "rg-web", location: "westeurope" } };
+    const nsgB: ResourceSpec = { type: NATIVE_NSG, name: "nsg-b", props: { resourceGroupName: "rg-web", location: "westeurope" } };
+    const standalone = (name: string, nsg: ResourceSpec, over: Record<string, unknown>, deps = true): ResourceSpec => ({
+      type: NATIVE_RULE, name, props: { ...rdpRule({ name, ...over }), resourceGroupName: "rg-web", networkSecurityGroupName: UNKNOWN },
+      propertyDependencies: deps ? { networkSecurityGroupName: [urnOf(nsg)] } : {},
+    });
+    // A Deny in NSG A must not hide an Allow in NSG B.
+    const denyA = standalone("deny-a", nsgA, { access: "Deny", priority: 100 });
+    const openB = standalone("open-b", nsgB, {});
+    const ds = byPolicy(await pack.analyzeStack([nsgA, nsgB, denyA, openB]), "nsg-no-internet-rdp-standalone");
+    expect(ds.filter((d) => d.enforcementLevel === "mandatory").map((d) => d.urn)).toEqual([urnOf(openB)]);
+    // In the same NSG, the Deny still hides the Allow.
+    const openA = standalone("open-a", nsgA, {});
+    expect(byPolicy(await pack.analyzeStack([nsgA, denyA, openA]), "nsg-no-internet-rdp-standalone")).toEqual([]);
+    // With no dependency to go by, each rule is judged alone: the Allow blocks, both get a note.
+    const lone = byPolicy(await pack.analyzeStack([nsgA, nsgB, standalone("deny-a", nsgA, { access: "Deny", priority: 100 }, false), standalone("open-b", nsgB, {}, false)]), "nsg-no-internet-rdp-standalone");
+    expect(lone.map((d) => `${d.enforcementLevel}:${d.message.match(/\[(RDPG\d+)\]/)![1]}`).sort()).toEqual(["advisory:RDPG004", "advisory:RDPG004", "mandatory:RDPG001"]);
   });
 
   it("handles classic standalone rules", async () => {
