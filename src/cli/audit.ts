@@ -58,7 +58,7 @@ export function auditCommand(io: CliIo, setExit: (code: number) => void): Comman
     const report: ScanReport = { tool: { name: "azure-rdp-guard", version: packageVersion() }, findings: doc.findings, files: [], skipped: [] };
     const content = opts.format === "json" ? JSON.stringify({ ...doc, summary: summarize(report) }, null, 2) + "\n"
       : opts.format === "sarif" ? renderSarif(report) : renderAuditText(doc);
-    if (opts.output) await writeOutput(opts.output, content, []);
+    if (opts.output) await writeOutput(opts.output, content, [opts.config]);
     else io.stdout(content);
     // A VM whose state could not be read is never reported clean.
     const unknown = doc.vms.filter((v) => v.status.includes("unknown")).length;

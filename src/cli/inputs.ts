@@ -3,9 +3,28 @@ import * as path from "node:path";
 import { JsonDocument, decodeText, parseJsonText, readJsonFile } from "../formats/json-source";
 import { InputError } from "../errors";
 
-/** Expands CLI paths: files as given, directories recursed for `*.json`, `-` for standard input. */
-export async function collectFiles(paths: readonly string[]): Promise<{ file: string; explicit: boolean }[]> {
-  const out: { file: string; explicit: boolean }[] = [];
+/** One input to read, or a path found in a directory that is listed as skipped (never silently). */
+export interface CollectedFile {
+  readonly file: string;
+  readonly explicit: boolean;
+  readonly skipped?: string;
+}
+
+/**
+ * Expands CLI paths: files as given, directories recursed for `*.json`, `-` for standard input.
+ * Symlinked files and folders are followed; a folder already visited (a link loop) and a file
+ * already collected under another name are not read twice; a dangling link is listed as skipped.
+ */
+export async function collectFiles(paths: readonly string[]): Promise<CollectedFile[]> {
+  const out: CollectedFile[] = [];
+  const seenFiles = new Set<string>();
+  const seenDirs = new Set<string>();
+  const addFile = async (file: string, explicit: boolean): Promise<void> => {
+    const real = await fs.realpath(file).catch(() => path.resolve(file));
+    if (seenFiles.has(real)) return;
+    seenFiles.add(real);
+    out.push({ file, explicit });
+  };
   for (const p of paths) {
     if (p === "-") {
       out.push({ file: "-", explicit: true });
@@ -17,22 +36,37 @@ export async function collectFiles(paths: readonly string[]): Promise<{ file: st
     } catch {
       throw new InputError(`${p}: no such file or directory`);
     }
-    if (stat.isDirectory()) for (const f of await walk(p)) out.push({ file: f, explicit: false });
-    else out.push({ file: p, explicit: true });
+    if (stat.isDirectory()) await walk(p, seenDirs, out, addFile);
+    else await addFile(p, true);
   }
   return out;
 }
 
-async function walk(dir: string): Promise<string[]> {
+async function walk(dir: string, seenDirs: Set<string>, out: CollectedFile[], addFile: (f: string, explicit: boolean) => Promise<void>): Promise<void> {
+  const real = await fs.realpath(dir);
+  if (seenDirs.has(real)) return;
+  seenDirs.add(real);
   const entries = await fs.readdir(dir, { withFileTypes: true });
-  const out: string[] = [];
   for (const e of entries.sort((a, b) => a.name.localeCompare(b.name))) {
     if (e.name === "node_modules" || e.name.startsWith(".")) continue;
     const full = path.join(dir, e.name);
-    if (e.isDirectory()) out.push(...(await walk(full)));
-    else if (e.isFile() && e.name.toLowerCase().endsWith(".json")) out.push(full);
+    let isDir = e.isDirectory();
+    let isFile = e.isFile();
+    if (e.isSymbolicLink()) {
+      try {
+        const target = await fs.stat(full);
+        isDir = target.isDirectory();
+        isFile = target.isFile();
+      } catch (err) {
+        if (e.name.toLowerCase().endsWith(".json") || (err as NodeJS.ErrnoException).code === "ELOOP") {
+          out.push({ file: full, explicit: false, skipped: `symbolic link to ${await fs.readlink(full).catch(() => "?")} cannot be followed` });
+        }
+        continue;
+      }
+    }
+    if (isDir) await walk(full, seenDirs, out, addFile);
+    else if (isFile && e.name.toLowerCase().endsWith(".json")) await addFile(full, false);
   }
-  return out;
 }
 
 export async function readInput(file: string, maxBytes: number, stdin: NodeJS.ReadableStream = process.stdin): Promise<JsonDocument> {

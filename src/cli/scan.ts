@@ -107,7 +107,12 @@ export async function runScan(paths: string[], opts: ScanOptions, io: CliIo): Pr
   const files = await collectFiles(paths);
   const parsed: { doc: JsonDocument; input: ParsedInput }[] = [];
   const skipped: string[] = [];
-  for (const { file, explicit } of files) {
+  for (const { file, explicit, skipped: why } of files) {
+    if (why) {
+      skipped.push(file);
+      io.stderr(`rdp-guard: ${file}: skipped, ${why}\n`);
+      continue;
+    }
     const doc = await readInput(file, opts.maxFileSize, io.stdin);
     const input = parseDocument(doc, { format: forced, armParameters });
     // Keep the text (for line numbers) but drop the parsed tree: the normalized input is all that
@@ -133,7 +138,7 @@ export async function runScan(paths: string[], opts: ScanOptions, io: CliIo): Pr
   const content = opts.format === "json" ? renderJson(report)
     : opts.format === "sarif" ? renderSarif(report)
     : renderText(report, { color: opts.color !== false && io.isTty && !opts.output && !process.env.NO_COLOR });
-  if (opts.output) await writeOutput(opts.output, content, paths);
+  if (opts.output) await writeOutput(opts.output, content, [...paths, ...files.map((f) => f.file), opts.config, opts.parameters]);
   else io.stdout(content);
   return exitCode(located, opts.failOn);
 }

@@ -34,13 +34,36 @@ export function parseDocument(doc: JsonDocument, opts: ParseOptions = {}): Parse
   if (opts.format && !DETECTORS.find(([f]) => f === format)![1](doc.value)) {
     throw new InputError(`${doc.file}: no recognizable ${format} resources (expected ${describeFormat(format)})`);
   }
-  switch (format) {
-    case "arm": return parseArm(doc, opts.armParameters);
-    case "az": return parseAz(doc);
-    case "terraform": return parseTerraform(doc);
-    case "pulumi-preview": return parsePulumiPreview(doc);
-    case "pulumi-stack": return parsePulumiStackExport(doc);
+  try {
+    switch (format) {
+      case "arm": return parseArm(doc, opts.armParameters);
+      case "az": return parseAz(doc);
+      case "terraform": return parseTerraform(doc);
+      case "pulumi-preview": return parsePulumiPreview(doc);
+      case "pulumi-stack": return parsePulumiStackExport(doc);
+    }
+  } catch (e) {
+    // Readers recurse into values (template expressions, Pulumi outputs); a hostile file can nest
+    // deeper than the stack. Say which file and why instead of "internal error".
+    if (e instanceof RangeError && /call stack/i.test(e.message)) {
+      throw new InputError(`${doc.file}: JSON nested ${maxDepth(doc.text).toLocaleString("en-US")} levels deep, too deep to read as ${format}`);
+    }
+    throw e;
   }
+}
+
+/** Deepest nesting of objects and arrays in JSON text (strings skipped). */
+function maxDepth(text: string): number {
+  let depth = 0;
+  let max = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 34) {
+      for (i++; i < text.length && text.charCodeAt(i) !== 34; i++) if (text.charCodeAt(i) === 92) i++;
+    } else if (c === 123 || c === 91) max = Math.max(max, ++depth);
+    else if (c === 125 || c === 93) depth--;
+  }
+  return max;
 }
 
 export function describeFormat(f: FormatName): string {

@@ -26,7 +26,8 @@ const ruleArb = fc.record({
 });
 const stackArb = fc.array(fc.array(ruleArb, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 4 });
 
-type Stack = fc.Infer<typeof stackArb>;
+interface RuleSpec { access: string; protocol: string; source: string; port: string; standalone: boolean; linked: string }
+type Stack = RuleSpec[][];
 
 const nsgUrn = (i: number): string => `urn:pulumi:dev::app::${NSG_TYPE}::nsg-${i}`;
 
@@ -35,7 +36,7 @@ function preview(stack: Stack, only: ReadonlySet<number>): string {
   const steps: unknown[] = [];
   stack.forEach((rules, i) => {
     if (!only.has(i)) return;
-    const flat = (r: Stack[number][number], j: number) => ({
+    const flat = (r: RuleSpec, j: number) => ({
       name: `r${i}-${j}`, priority: 100 + j * 10, direction: "Inbound", access: r.access, protocol: r.protocol,
       sourceAddressPrefix: r.source, sourcePortRange: "*", destinationAddressPrefix: "*", destinationPortRange: r.port,
     });

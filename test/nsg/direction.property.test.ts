@@ -38,7 +38,7 @@ describe("conservative direction (property)", () => {
     fc.assert(
       fc.property(nsgArb, ({ others, uncertain, access, at }) => {
         const build = (source: string): RuleInput[] => {
-          const list = others.map((o) => ({ access: o.access, sourceAddressPrefix: o.source, destinationPortRange: o.port }));
+          const list: Partial<RuleInput>[] = others.map((o) => ({ access: o.access, sourceAddressPrefix: o.source, destinationPortRange: o.port }));
           list.splice(Math.min(at, list.length), 0, { access, sourceAddressPrefix: source, destinationPortRange: "3389" });
           return list.map((r, i) => rule({ name: `r${i}`, priority: 100 + i * 10, ...r }));
         };
