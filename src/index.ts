@@ -6,7 +6,7 @@ export { DEFAULT_CONFIG, loadConfig } from "./config";
 export { UserError, InputError, ConfigError, isUserError } from "./errors";
 export type { GuardConfig, Exemption } from "./config";
 export { scanNsgs } from "./engine";
-export { scanInputs } from "./scan";
+export { scanInputs } from "./engine";
 export { evaluateNsg } from "./nsg/evaluate";
 export type { Finding, ExposureDetail, ResourceRef } from "./nsg/findings";
 export type { NsgInput, RuleInput } from "./nsg/rules";

@@ -11,7 +11,7 @@ import { FileSummary, ScanReport } from "../report/model";
 import { renderJson } from "../report/json";
 import { renderSarif } from "../report/sarif";
 import { renderText } from "../report/text";
-import { scanInputs } from "../scan";
+import { scanInputs } from "../engine";
 import { readConfigFile } from "./config-file";
 import { collectFiles, readInput } from "./inputs";
 import { writeOutput } from "./output";

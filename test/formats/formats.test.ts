@@ -4,7 +4,7 @@ import { readParametersFile } from "../../src/formats/arm";
 import { detectFormat, parseDocument } from "../../src/formats/detect";
 import { parseJsonText, resolveLocations } from "../../src/formats/json-source";
 import { InputError } from "../../src/errors";
-import { scanInputs } from "../../src/scan";
+import { scanInputs } from "../../src/engine";
 import { doc, example, fixture } from "../helpers/files";
 
 const scanFile = (file: string, params?: Record<string, unknown>) => {

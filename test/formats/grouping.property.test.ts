@@ -3,7 +3,7 @@ import { describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../src/config";
 import { parseDocument } from "../../src/formats/detect";
 import { parseJsonText } from "../../src/formats/json-source";
-import { scanInputs } from "../../src/scan";
+import { scanInputs } from "../../src/engine";
 
 /*
  * Issue 12.1: standalone rules of different NSGs must never merge. The generator builds a stack of

@@ -2,7 +2,7 @@ import { readdirSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_CONFIG } from "../../src/config";
 import { parseDocument } from "../../src/formats/detect";
-import { scanInputs } from "../../src/scan";
+import { scanInputs } from "../../src/engine";
 import { readJsonFile } from "../../src/formats/json-source";
 import { fixture } from "../helpers/files";
 

@@ -6,7 +6,7 @@ import { parseJsonText } from "../../src/formats/json-source";
 import { Finding } from "../../src/nsg/findings";
 import { narrowNamedRules } from "../../src/nsg/remediate";
 import { renderText } from "../../src/report/text";
-import { scanInputs } from "../../src/scan";
+import { scanInputs } from "../../src/engine";
 import { ids, nsg, rule, scan } from "../helpers/nsg";
 import { scanNsgs } from "../../src/engine";
 
@@ -105,6 +105,11 @@ describe("issue 12.2: stack export drift is reported, saying which is which", ()
     const f = run(res([r("rdp", "*")], [r("rdp", "203.0.113.4")]));
     expect(ids(f)).toEqual(["RDPG001:rdp"]);
     expect(f[0]!.message).toMatch(/declared in the program/);
+  });
+  it("a finding both states share is reported once, as deployed", () => {
+    const f = run(res([r("rdp", "*")], [r("rdp", "*"), { ...r("portal", "*"), priority: 300, protocol: "Udp" }]));
+    expect(ids(f)).toEqual(["RDPG001:rdp", "RDPG002:portal"]);
+    expect(f.every((x) => /deployed state/.test(x.message))).toBe(true);
   });
   it("no drift: one finding, no label", () => {
     const f = run(res([r("rdp", "*")], [{ ...r("rdp", "*"), id: "x", provisioningState: "Succeeded", sourceAddressPrefixes: [] }]));
