@@ -9,6 +9,7 @@ import { PolicyPackProcess } from "../test/harness/analyzer";
 import { genAzExport, genRule, rng } from "./fleet-gen";
 import { auditBenchmark, extraBenchmarks } from "./extra";
 import { componentProviderBenchmark } from "./component-provider";
+import { largeNsgBenchmark } from "./large-nsg";
 
 /*
  * `npm run bench`: prints throughput and ratios. Goals (issue #2, #3) are printed beside each
@@ -130,7 +131,10 @@ async function scanBigExport(): Promise<void> {
 
 async function main(): Promise<void> {
   const only = process.argv[2];
-  if (!only || only === "engine") engineThroughput();
+  if (!only || only === "engine") {
+    engineThroughput();
+    largeNsgBenchmark(line);
+  }
   if (!only || only === "scan") await scanBigExport();
   if (!only || only === "pack") await packCost();
   if (!only || only === "extra") await extraBenchmarks(line);

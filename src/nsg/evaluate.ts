@@ -1,9 +1,9 @@
 import { Severity, internetRdpTcp, internetRdpUdp, unevaluableRule, unknownAtPreview } from "../checks";
 import {
-  ANY, AddressSet, EMPTY, PUBLIC, addrIntersect, addrIsEmpty, addrOverlaps, addrSubtract, addrUnion, formatAddresses, publicCount,
+  ANY, AddressSet, EMPTY, PUBLIC, addrIntersect, addrIsEmpty, addrSubtract, addrUnion, formatAddresses, publicCount,
   publicCountByFamily, publicCountText,
 } from "./addresses";
-import { Bound, IntervalSet, contains, covers, intersect, subtract, union } from "./intervals";
+import { Bound, IntervalSet, contains, intersect, normalize, overlaps, subtract } from "./intervals";
 import { ParsedRule, RuleParse, RuleProblem, parseRule } from "./parse-rule";
 import { ExposureDetail, Finding, ResourceRef } from "./findings";
 import { DEFAULT_INBOUND_RULES, NsgInput, RuleInput } from "./rules";
@@ -106,7 +106,7 @@ export function evaluateNsg(nsg: NsgInput, opts: EngineOptions): NsgEvaluation {
 
   for (const e of exposures) {
     // The TCP finding already names a rule that exposes both protocols.
-    if (e.protocol === "UDP" && exposures.some((t) => t.protocol === "TCP" && t.rule === e.rule)) continue;
+    if (e.protocol === "UDP" && tcpRules(exposures).has(e.rule)) continue;
     const deferred = pendingDenyPriorities.some((p) => p < e.rule.priority);
     findings.push(exposureFinding(ref, e, exposures, opts, deferred, nsg));
   }
@@ -146,78 +146,128 @@ const V6: Family<bigint> = { of: (a) => a.v6, full: FULL_V6 };
  * the usual NSG (few distinct destinations), where comparing each rule with every higher one is not.
  */
 function exposuresFor(rules: readonly ParsedRule[], protocol: Protocol, opts: EngineOptions): RuleExposure[] {
-  const perRule = new Map<ParsedRule, { ports: number[]; exposed: AddressSet }>();
+  const perRule = new Map<ParsedRule, { ports: number[]; exposed: AddressSet; shadowedBy: Set<string> }>();
   for (const port of opts.rdpPorts) {
     const active = rules.filter((r) => matches(r, protocol, port));
     if (!active.some((r) => r.allow && !addrIsEmpty(publicCandidates(r.sources, opts.trusted)))) continue;
     const atPort = new Map<ParsedRule, AddressSet>();
-    const add = (r: ParsedRule, part: AddressSet): void => {
-      const prev = atPort.get(r);
-      atPort.set(r, prev ? addrUnion(prev, part) : part);
+    const sweep: Sweep = {
+      expose: (r, part) => {
+        const prev = atPort.get(r);
+        atPort.set(r, prev ? addrUnion(prev, part) : part);
+      },
+      shadowed: (r, by) => {
+        let entry = perRule.get(r);
+        if (!entry) perRule.set(r, (entry = { ports: [], exposed: EMPTY, shadowedBy: new Set() }));
+        entry.shadowedBy.add(by.input.name);
+      },
     };
-    sweepFamily(active, V4, opts, (r, set) => add(r, { ...EMPTY, v4: set }));
-    sweepFamily(active, V6, opts, (r, set) => add(r, { ...EMPTY, v6: set }));
+    sweepFamily(active, V4, opts, sweep, (set) => ({ ...EMPTY, v4: set }));
+    sweepFamily(active, V6, opts, sweep, (set) => ({ ...EMPTY, v6: set }));
     for (const [r, exposed] of atPort) {
-      const entry = perRule.get(r);
-      if (entry) {
-        entry.ports.push(port);
-        entry.exposed = addrUnion(entry.exposed, exposed);
-      } else perRule.set(r, { ports: [port], exposed });
+      let entry = perRule.get(r);
+      if (!entry) perRule.set(r, (entry = { ports: [], exposed: EMPTY, shadowedBy: new Set() }));
+      entry.ports.push(port);
+      entry.exposed = addrUnion(entry.exposed, exposed);
     }
   }
   const out: RuleExposure[] = [];
   for (const rule of rules) {
     const e = perRule.get(rule);
-    if (e) out.push({ rule, protocol, ports: e.ports, exposed: e.exposed, shadowedBy: shadowers(rule, rules, protocol, e.ports, opts) });
+    if (e && e.ports.length > 0) out.push({ rule, protocol, ports: e.ports, exposed: e.exposed, shadowedBy: [...e.shadowedBy] });
   }
   return out;
 }
 
-/** Sweeps the IP cells of one family, then the cells of named destinations (tags, groups) in it. */
+interface Sweep {
+  /** An Allow exposes these sources in some cell. */
+  readonly expose: (r: ParsedRule, part: AddressSet) => void;
+  /** A higher rule decided part of an exposing Allow's sources first (for messages). */
+  readonly shadowed: (r: ParsedRule, by: ParsedRule) => void;
+}
+
+/**
+ * Sweeps the IP cells of one family, then the cells of named destinations (tags, groups) in it.
+ * Each rule is filed under the cells its destination covers (a binary search per interval), so a
+ * cell's sweep only visits the rules that apply there.
+ */
 function sweepFamily<T extends Bound>(
-  active: readonly ParsedRule[], fam: Family<T>, opts: EngineOptions, expose: (r: ParsedRule, set: IntervalSet<T>) => void,
+  active: readonly ParsedRule[], fam: Family<T>, opts: EngineOptions, sweep: Sweep, wrap: (set: IntervalSet<T>) => AddressSet,
 ): void {
   const universe = subtract(fam.of(PUBLIC), fam.of(opts.trusted));
   const exposing = active.filter((r) => r.allow && fam.of(r.sources).length > 0 && fam.of(r.destinations).length > 0);
   if (exposing.length > 0) {
-    for (const point of cellPoints(active.map((r) => fam.of(r.destinations)), exposing.map((r) => fam.of(r.destinations)))) {
-      sweepCell(active, universe, fam, (r) => contains(fam.of(r.destinations), point), (r) => r.allow, expose);
+    const points = cellPoints(active.map((r) => fam.of(r.destinations)), exposing.map((r) => fam.of(r.destinations)));
+    const lists: ParsedRule[][] = points.map(() => []);
+    for (const r of active) {
+      for (const [lo, hi] of fam.of(r.destinations)) {
+        for (let k = lowerBound(points, lo); k < points.length && points[k]! < hi; k++) lists[k]!.push(r);
+      }
     }
+    for (const list of lists) sweepCell(list, universe, fam, () => true, (r) => r.allow, sweep, wrap);
   }
   // Named destinations are some addresses we cannot see: a rule covers one when it names it too or
   // covers the whole family. A `*` destination needs no such cells: its addresses are all above.
   const named = new Set<string>();
-  for (const r of active) if (r.allow && r.destinations.atoms.kind === "some") for (const a of r.destinations.atoms.items) named.add(a);
+  for (const r of active) {
+    if (r.allow && fam.of(r.sources).length > 0 && r.destinations.atoms.kind === "some") for (const a of r.destinations.atoms.items) named.add(a);
+  }
+  // Normalized sets: covering the whole family is being exactly one interval over it.
+  const full = fam.full[0]!;
+  const wholeFamily = (h: ParsedRule): boolean => {
+    const d = fam.of(h.destinations);
+    return d.length === 1 && d[0]![0] === full[0] && d[0]![1] === full[1];
+  };
   for (const atom of named) {
     const names = (h: ParsedRule): boolean => {
       const atoms = h.destinations.atoms;
       return atoms.kind === "some" ? atoms.items.has(atom) : !atoms.items.has(atom);
     };
     const participates = (r: ParsedRule): boolean => r.allow && r.destinations.atoms.kind === "some" && r.destinations.atoms.items.has(atom);
-    sweepCell(active, universe, fam, (h) => names(h) || covers(fam.of(h.destinations), fam.full), participates, expose);
+    sweepCell(active, universe, fam, (h) => names(h) || wholeFamily(h), participates, sweep, wrap);
   }
 }
 
-/** First-match semantics in one cell; rules of equal priority (an error reported elsewhere) do not hide each other. */
+function lowerBound<T extends Bound>(sorted: readonly T[], value: T): number {
+  let lo = 0;
+  let hi = sorted.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (sorted[mid]! < value) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
+}
+
+/**
+ * First-match semantics in one cell: the sources no rule has decided yet shrink rule by rule. Rules
+ * of equal priority (an error reported elsewhere) do not hide each other. Only rules that decided
+ * something are remembered, to name what partly hides a later Allow.
+ */
 function sweepCell<T extends Bound>(
-  active: readonly ParsedRule[], universe: IntervalSet<T>, fam: Family<T>, covering: (r: ParsedRule) => boolean,
-  participates: (r: ParsedRule) => boolean, expose: (r: ParsedRule, set: IntervalSet<T>) => void,
+  rules: readonly ParsedRule[], universe: IntervalSet<T>, fam: Family<T>, covering: (r: ParsedRule) => boolean,
+  participates: (r: ParsedRule) => boolean, sweep: Sweep, wrap: (set: IntervalSet<T>) => AddressSet,
 ): void {
   let undecided = universe;
-  for (let i = 0; i < active.length && undecided.length > 0;) {
+  const deciders: ParsedRule[] = [];
+  for (let i = 0; i < rules.length && undecided.length > 0;) {
+    const priority = rules[i]!.priority;
+    const before = undecided;
+    let next = undecided;
     let j = i;
-    const decided: IntervalSet<T>[] = [];
-    for (; j < active.length && active[j]!.priority === active[i]!.priority; j++) {
-      const r = active[j]!;
+    for (; j < rules.length && rules[j]!.priority === priority; j++) {
+      const r = rules[j]!;
       if (!covering(r)) continue;
       const sources = fam.of(r.sources);
+      if (!overlaps(before, sources)) continue;
       if (participates(r)) {
-        const exposed = intersect(undecided, sources);
-        if (exposed.length > 0) expose(r, exposed);
+        sweep.expose(r, wrap(intersect(before, sources)));
+        for (const d of deciders) if (overlaps(fam.of(d.sources), sources)) sweep.shadowed(r, d);
       }
-      decided.push(sources);
+      next = subtract(next, sources);
     }
-    for (const d of decided) undecided = subtract(undecided, d);
+    for (let k = i; k < j; k++) if (covering(rules[k]!) && overlaps(before, fam.of(rules[k]!.sources))) deciders.push(rules[k]!);
+    undecided = next;
     i = j;
   }
 }
@@ -227,30 +277,10 @@ function cellPoints<T extends Bound>(all: readonly IntervalSet<T>[], exposing: r
   const points: T[] = [];
   for (const s of all) for (const [lo, hi] of s) points.push(lo, hi);
   const sorted = [...new Set(points)].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
-  const wanted = exposing.length === 1 ? exposing[0]! : exposing.reduce((acc, s) => union(acc, s));
+  const wanted = exposing.length === 1 ? exposing[0]! : normalize(exposing.flat());
   const out: T[] = [];
   for (let i = 0; i + 1 < sorted.length; i++) if (contains(wanted, sorted[i]!)) out.push(sorted[i]!);
   return out;
-}
-
-/** Higher-priority rules that hide part of an exposing rule's sources: computed for findings only. */
-function shadowers(rule: ParsedRule, rules: readonly ParsedRule[], protocol: Protocol, ports: readonly number[], opts: EngineOptions): string[] {
-  const candidate = publicCandidates(rule.sources, opts.trusted);
-  const out: string[] = [];
-  for (const h of rules) {
-    if (h.priority >= rule.priority) break;
-    if (!ports.some((p) => matches(h, protocol, p)) || !addrOverlaps(h.sources, candidate)) continue;
-    if (!addrOverlaps(h.destinations, rule.destinations) && !destinationsNamed(h, rule)) continue;
-    if (!out.includes(h.input.name)) out.push(h.input.name);
-  }
-  return out;
-}
-
-function destinationsNamed(h: ParsedRule, rule: ParsedRule): boolean {
-  const a = rule.destinations.atoms;
-  if (a.kind !== "some") return false;
-  for (const atom of a.items) if (h.destinations.atoms.kind === "some" ? h.destinations.atoms.items.has(atom) : !h.destinations.atoms.items.has(atom)) return true;
-  return covers(h.destinations.v4, FULL_V4) || covers(h.destinations.v6, FULL_V6);
 }
 
 /** "NSG 'x'", saying which state of a stack export it is when they differ. */
@@ -296,12 +326,22 @@ function ungroupedNote(ref: ResourceRef, r: RuleInput, why: string): Finding {
   };
 }
 
+const byProtocol = (protocol: Protocol) => {
+  const cache = new WeakMap<readonly RuleExposure[], Set<ParsedRule>>();
+  return (all: readonly RuleExposure[]): Set<ParsedRule> => {
+    let set = cache.get(all);
+    if (!set) cache.set(all, (set = new Set(all.filter((x) => x.protocol === protocol).map((x) => x.rule))));
+    return set;
+  };
+};
+const tcpRules = byProtocol("TCP");
+const udpRules = byProtocol("UDP");
+
 function exposureFinding(ref: ResourceRef, e: RuleExposure, all: RuleExposure[], opts: EngineOptions, deferred: boolean, nsg: NsgInput): Finding {
   const check = e.protocol === "TCP" ? internetRdpTcp : internetRdpUdp;
   const count = publicCount(e.exposed);
   const byFamily = publicCountByFamily(e.exposed);
-  let alsoUdp = false;
-  if (e.protocol === "TCP") for (const x of all) if (x.protocol === "UDP" && x.rule === e.rule) alsoUdp = true;
+  const alsoUdp = e.protocol === "TCP" && udpRules(all).has(e.rule);
   const written = e.rule.sourceParts.map((s) => s.text);
   const has = (kind: string): boolean => e.rule.sourceParts.some((s) => s.kind === kind);
   const threshold = opts.maxPublicSourceAddresses;
