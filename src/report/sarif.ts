@@ -26,7 +26,10 @@ export function toSarif(report: ScanReport, baseDir: string = process.cwd()): Lo
     // Live Azure findings (audit) have no file: only the logical location, the Azure resource id.
     const physical = file ? {
       physicalLocation: {
-        artifactLocation: { uri: path.relative(baseDir, path.resolve(file)).split(path.sep).join("/"), uriBaseId: "%SRCROOT%" },
+        artifactLocation: {
+          uri: path.relative(baseDir, path.resolve(file)).split(path.sep).map(encodeURIComponent).join("/"),
+          uriBaseId: "%SRCROOT%",
+        },
         region: { startLine: f.location?.line ?? 1, ...(f.location?.column ? { startColumn: f.location.column } : {}) },
       },
     } : {};

@@ -5,6 +5,7 @@ import { parseDocument } from "../../src/formats/detect";
 import { parseJsonText } from "../../src/formats/json-source";
 import { Finding } from "../../src/nsg/findings";
 import { narrowNamedRules } from "../../src/nsg/remediate";
+import { renderSarif } from "../../src/report/sarif";
 import { renderText } from "../../src/report/text";
 import { scanInputs } from "../../src/engine";
 import { ids, nsg, rule, scan } from "../helpers/nsg";
@@ -126,6 +127,13 @@ describe("issue 12.10: output safety", () => {
     expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
     expect(text.split("\n").some((l) => l.trimStart().startsWith("::"))).toBe(false);
     expect(text).toContain("\\u001b[2J");
+  });
+  it("SARIF artifact URIs are percent-encoded", () => {
+    const [f] = scan([rule()]);
+    const sarif = JSON.parse(renderSarif({ tool: { name: "t", version: "0" }, findings: [{ ...f!, location: { file: "/repo/my dir/a b#1%.json", line: 3 } }], files: [], skipped: [] }, "/repo")) as {
+      runs: { results: { locations: { physicalLocation: { artifactLocation: { uri: string } } }[] }[] }[];
+    };
+    expect(sarif.runs[0]!.results[0]!.locations[0]!.physicalLocation.artifactLocation.uri).toBe("my%20dir/a%20b%231%25.json");
   });
   it("a live exemption wins over an expired one that matches the same finding", () => {
     const f = scan([rule()]);
