@@ -16,3 +16,21 @@ export class BoundedCache<K, V> {
     return value;
   }
 }
+
+/** The same for results tied to an object's identity (parsed sets, configs): they live as long as it. */
+export class WeakCache<K extends object, V> {
+  private readonly map = new WeakMap<K, V>();
+
+  get(key: K, compute: () => V): V {
+    if (this.map.has(key)) return this.map.get(key) as V;
+    const value = compute();
+    this.map.set(key, value);
+    return value;
+  }
+}
+
+/** Memoizes a function of two objects by identity. */
+export function memoByPair<A extends object, B extends object, V>(fn: (a: A, b: B) => V): (a: A, b: B) => V {
+  const outer = new WeakCache<A, WeakCache<B, V>>();
+  return (a, b) => outer.get(a, () => new WeakCache<B, V>()).get(b, () => fn(a, b));
+}

@@ -1,6 +1,6 @@
 import Ajv, { ErrorObject } from "ajv";
 import addFormats from "ajv-formats";
-import { BoundedCache } from "./cache";
+import { BoundedCache, WeakCache } from "./cache";
 import { expiredExemption } from "./checks";
 import { ConfigError } from "./errors";
 import { AddressSet, EMPTY, addrUnion, parseAddress, publicCount } from "./nsg/addresses";
@@ -150,13 +150,11 @@ function fieldPath(pointer: string): string {
   return pointer.split("/").filter(Boolean).map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join("").replace(/^\./, "");
 }
 
-const optionsCache = new WeakMap<GuardConfig, EngineOptions>();
+const optionsCache = new WeakCache<GuardConfig, EngineOptions>();
 
 /** Turns config into engine options, parsing every prefix (errors name the field and entry). */
 export function engineOptions(config: GuardConfig, origin = "configuration"): EngineOptions {
-  let opts = optionsCache.get(config);
-  if (!opts) optionsCache.set(config, (opts = buildEngineOptions(config, origin)));
-  return opts;
+  return optionsCache.get(config, () => buildEngineOptions(config, origin));
 }
 
 function buildEngineOptions(config: GuardConfig, origin: string): EngineOptions {

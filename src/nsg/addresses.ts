@@ -1,6 +1,6 @@
 import ipaddr from "ipaddr.js";
 import { IntervalSet, intersect, isEmpty, normalize, overlaps, sizeOf, sizeOfBig, subtract, union } from "./intervals";
-import { BoundedCache } from "../cache";
+import { BoundedCache, WeakCache, memoByPair } from "../cache";
 import { ParseResult } from "./ports";
 
 /**
@@ -82,11 +82,10 @@ export interface ParsedSource {
  */
 const NO_TAGS: ReadonlySet<string> = new Set();
 /** Fleets repeat the same prefixes endlessly; results are immutable, so they are memoized per trusted-tag set. */
-const parseCache = new WeakMap<ReadonlySet<string>, BoundedCache<string, ParseResult<ParsedSource>>>();
+const parseCache = new WeakCache<ReadonlySet<string>, BoundedCache<string, ParseResult<ParsedSource>>>();
 
 export function parseAddress(raw: string, trustedTags: ReadonlySet<string> = NO_TAGS, role: Role = "allow"): ParseResult<ParsedSource> {
-  let cache = parseCache.get(trustedTags);
-  if (!cache) parseCache.set(trustedTags, (cache = new BoundedCache(50_000)));
+  const cache = parseCache.get(trustedTags, () => new BoundedCache(50_000));
   return cache.get(`${role}\u0000${raw}`, () => parseAddressUncached(raw, trustedTags, role));
 }
 
@@ -258,16 +257,7 @@ export function addrIsEmpty(a: AddressSet): boolean {
 }
 
 /** Memoizes a function of (v4, v6) interval arrays by identity; interval sets are never mutated. */
-function memoByIdentity<R>(fn: (v4: IntervalSet<number>, v6: IntervalSet<bigint>) => R): (v4: IntervalSet<number>, v6: IntervalSet<bigint>) => R {
-  const cache = new WeakMap<object, WeakMap<object, R>>();
-  return (v4, v6) => {
-    let inner = cache.get(v4);
-    if (!inner) cache.set(v4, (inner = new WeakMap()));
-    let r = inner.get(v6);
-    if (r === undefined) inner.set(v6, (r = fn(v4, v6)));
-    return r;
-  };
-}
+const memoByIdentity = <R>(fn: (v4: IntervalSet<number>, v6: IntervalSet<bigint>) => R) => memoByPair(fn);
 
 const countPublic = memoByIdentity((v4, v6) => BigInt(sizeOf(intersect(v4, PUBLIC.v4))) + sizeOfBig(intersect(v6, PUBLIC.v6)));
 

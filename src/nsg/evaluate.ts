@@ -1,4 +1,5 @@
 import { Severity, internetRdpTcp, internetRdpUdp, unevaluableRule, unknownAtPreview } from "../checks";
+import { WeakCache, memoByPair } from "../cache";
 import {
   ANY, AddressSet, EMPTY, PUBLIC, addrIntersect, addrIsEmpty, addrSubtract, addrUnion, formatAddresses, publicCount,
   publicCountByFamily, publicCountText,
@@ -113,15 +114,8 @@ export function evaluateNsg(nsg: NsgInput, opts: EngineOptions): NsgEvaluation {
   return { nsg: ref, findings, exposures, candidates, rulesEvaluated: inputs.length + DEFAULT_INBOUND_RULES.length };
 }
 
-const candidateCache = new WeakMap<AddressSet, WeakMap<AddressSet, AddressSet>>();
 /** Public, untrusted part of a source set; memoized because parsed source sets are shared. */
-function publicCandidates(sources: AddressSet, trusted: AddressSet): AddressSet {
-  let inner = candidateCache.get(trusted);
-  if (!inner) candidateCache.set(trusted, (inner = new WeakMap()));
-  let c = inner.get(sources);
-  if (!c) inner.set(sources, (c = addrSubtract(addrIntersect(sources, PUBLIC), trusted)));
-  return c;
-}
+const publicCandidates = memoByPair((sources: AddressSet, trusted: AddressSet): AddressSet => addrSubtract(addrIntersect(sources, PUBLIC), trusted));
 
 function matches(rule: ParsedRule, protocol: Protocol, port: number): boolean {
   return (protocol === "TCP" ? rule.tcp : rule.udp) && contains(rule.ports, port);
@@ -428,22 +422,16 @@ function duplicatePriorityFindings(
   return out;
 }
 
-const parseOptsCache = new WeakMap<EngineOptions, { trustedTags: ReadonlySet<string>; rdpPorts: readonly number[] }>();
+const parseOptsCache = new WeakCache<EngineOptions, { trustedTags: ReadonlySet<string>; rdpPorts: readonly number[] }>();
 function parseOptionsOf(opts: EngineOptions): { trustedTags: ReadonlySet<string>; rdpPorts: readonly number[] } {
-  let p = parseOptsCache.get(opts);
-  if (!p) parseOptsCache.set(opts, (p = { trustedTags: opts.trustedTags, rdpPorts: opts.rdpPorts }));
-  return p;
+  return parseOptsCache.get(opts, () => ({ trustedTags: opts.trustedTags, rdpPorts: opts.rdpPorts }));
 }
 
-const defaultCache = new WeakMap<readonly number[], ParsedRule[]>();
+const defaultCache = new WeakCache<readonly number[], ParsedRule[]>();
 /** Azure's default inbound rules, parsed once per RDP port list. */
 function defaultRules(parseOpts: { trustedTags: ReadonlySet<string>; rdpPorts: readonly number[] }): ParsedRule[] {
-  let rules = defaultCache.get(parseOpts.rdpPorts);
-  if (!rules) {
-    rules = DEFAULT_INBOUND_RULES.map((r) => parseRule(r, { trustedTags: parseOpts.trustedTags })).flatMap((r) => (r.status === "ok" ? [r.rule] : []));
-    defaultCache.set(parseOpts.rdpPorts, rules);
-  }
-  return rules;
+  return defaultCache.get(parseOpts.rdpPorts, () => DEFAULT_INBOUND_RULES
+    .map((r) => parseRule(r, { trustedTags: parseOpts.trustedTags })).flatMap((r) => (r.status === "ok" ? [r.rule] : [])));
 }
 
 /** 16777216 -> "16,777,216" (Intl's toLocaleString is slow on hot paths). */
