@@ -60,26 +60,37 @@ export interface JsonSchema {
 /** JSON Schema of each config property (the shape Pulumi's `configSchema.properties` takes). */
 export const CONFIG_PROPERTIES: { [key: string]: JsonSchema } = {
   rdpPorts: {
-    type: "array", minItems: 1, uniqueItems: true, default: [3389],
+    type: "array",
+    minItems: 1,
+    uniqueItems: true,
+    default: [3389],
     items: { type: "integer", minimum: 1, maximum: 65535 },
     description: "Ports RDP listens on (the runbook allows moving RDP off 3389).",
   },
   trustedSourcePrefixes: {
-    type: "array", default: [], items: { type: "string", minLength: 1 },
+    type: "array",
+    default: [],
+    items: { type: "string", minLength: 1 },
     description: "CIDRs, addresses or service tags that may always reach RDP.",
   },
   maxPublicSourceAddresses: {
-    type: "integer", minimum: 0, default: 256,
+    type: "integer",
+    minimum: 0,
+    default: 256,
     description: "Public source addresses an NSG may admit to RDP before it counts as Internet exposure.",
   },
   failOnUnevaluable: {
-    type: "boolean", default: true,
+    type: "boolean",
+    default: true,
     description: "Report rules that cannot be evaluated as errors (fail closed); false makes them warnings.",
   },
   exemptions: {
-    type: "array", default: [],
+    type: "array",
+    default: [],
     items: {
-      type: "object", additionalProperties: false, required: ["resource", "reason", "expires"],
+      type: "object",
+      additionalProperties: false,
+      required: ["resource", "reason", "expires"],
       properties: {
         resource: { type: "string", minLength: 1 },
         reason: { type: "string", minLength: 3 },
@@ -90,7 +101,9 @@ export const CONFIG_PROPERTIES: { [key: string]: JsonSchema } = {
     description: "Temporary, documented exceptions; an expired one is reported.",
   },
   remediationSourcePrefixes: {
-    type: "array", default: [], items: { type: "string", minLength: 1 },
+    type: "array",
+    default: [],
+    items: { type: "string", minLength: 1 },
     description: "When set, remediation rewrites an exposing rule's source to these prefixes.",
   },
 };
@@ -130,7 +143,10 @@ function loadConfigUncached(raw: unknown, origin: string): GuardConfig {
   const value = raw ?? {};
   const errors = validate(value);
   if (errors.length > 0) {
-    const lines = errors.map((e) => `${fieldPath(e.instancePath) || "(root)"}: ${e.message ?? "is invalid"}${e.params && "additionalProperty" in e.params ? ` '${String(e.params.additionalProperty)}'` : ""}`);
+    const lines = errors.map(
+      (e) =>
+        `${fieldPath(e.instancePath) || "(root)"}: ${e.message ?? "is invalid"}${e.params && "additionalProperty" in e.params ? ` '${String(e.params.additionalProperty)}'` : ""}`,
+    );
     throw new ConfigError(`${origin}: invalid configuration: ${lines.join("; ")}`);
   }
   const v = value as Partial<GuardConfig>;
@@ -147,7 +163,12 @@ function loadConfigUncached(raw: unknown, origin: string): GuardConfig {
 }
 
 function fieldPath(pointer: string): string {
-  return pointer.split("/").filter(Boolean).map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`)).join("").replace(/^\./, "");
+  return pointer
+    .split("/")
+    .filter(Boolean)
+    .map((p) => (/^\d+$/.test(p) ? `[${p}]` : `.${p}`))
+    .join("")
+    .replace(/^\./, "");
 }
 
 const optionsCache = new WeakCache<GuardConfig, EngineOptions>();
@@ -165,7 +186,10 @@ function buildEngineOptions(config: GuardConfig, origin: string): EngineOptions 
     const r = parseAddress(p);
     if (r.ok && r.value.kind === "address") trusted = addrUnion(trusted, r.value.set);
     else if (/^[a-z][a-z0-9._-]*$/i.test(p.trim()) && lower !== "internet" && lower !== "any") trustedTags.add(lower);
-    else throw new ConfigError(`${origin}: trustedSourcePrefixes[${i}] '${p}' must be an IP address, CIDR, range or a service tag other than Internet/Any`);
+    else
+      throw new ConfigError(
+        `${origin}: trustedSourcePrefixes[${i}] '${p}' must be an IP address, CIDR, range or a service tag other than Internet/Any`,
+      );
   });
   config.remediationSourcePrefixes.forEach((p, i) => {
     const r = parseAddress(p);
@@ -173,7 +197,9 @@ function buildEngineOptions(config: GuardConfig, origin: string): EngineOptions 
       throw new ConfigError(`${origin}: remediationSourcePrefixes[${i}] '${p}' must be an IP address, CIDR or range`);
     }
     if (publicCount(r.value.set) > BigInt(config.maxPublicSourceAddresses)) {
-      throw new ConfigError(`${origin}: remediationSourcePrefixes[${i}] '${p}' is itself wider than maxPublicSourceAddresses (${config.maxPublicSourceAddresses})`);
+      throw new ConfigError(
+        `${origin}: remediationSourcePrefixes[${i}] '${p}' is itself wider than maxPublicSourceAddresses (${config.maxPublicSourceAddresses})`,
+      );
     }
   });
   return {
@@ -198,7 +224,12 @@ export function compileGlob(glob: string): (text: string) => boolean {
     if (!anchoredEnd) return text.length === pieces[0]!.length && pieceAt(text, pieces[0]!, 0);
     const first = pieces[0]!;
     const last = pieces[pieces.length - 1]!;
-    if (text.length < first.length + last.length || !pieceAt(text, first, 0) || !pieceAt(text, last, text.length - last.length)) return false;
+    if (
+      text.length < first.length + last.length ||
+      !pieceAt(text, first, 0) ||
+      !pieceAt(text, last, text.length - last.length)
+    )
+      return false;
     let pos = first.length;
     const end = text.length - last.length;
     for (let i = 1; i < pieces.length - 1; i++) {
@@ -234,15 +265,25 @@ export function todayUtc(now: Date = new Date()): string {
  * Marks findings hidden by a live exemption as suppressed and reports each expired exemption that
  * still matches a finding. Nothing is dropped: reporters decide how to show suppressed findings.
  */
-export function applyExemptions(findings: readonly Finding[], exemptions: readonly Exemption[], todayArg?: string): Finding[] {
+export function applyExemptions(
+  findings: readonly Finding[],
+  exemptions: readonly Exemption[],
+  todayArg?: string,
+): Finding[] {
   if (exemptions.length === 0) return [...findings];
   const today = todayArg ?? todayUtc();
   const compiled = exemptions.map((e) => ({ e, test: compileGlob(e.resource), live: e.expires >= today }));
   const expiredReported = new Set<string>();
   const out: Finding[] = [];
   for (const f of findings) {
-    const keys = [f.resource.name, f.resource.id, f.rule ? `${f.resource.name}/${f.rule.name}` : "", f.rule?.resourceId ?? ""].filter(Boolean);
-    const applies = ({ e, test }: (typeof compiled)[number]): boolean => keys.some((k) => test(k)) && (!e.checks || e.checks.includes(f.checkId));
+    const keys = [
+      f.resource.name,
+      f.resource.id,
+      f.rule ? `${f.resource.name}/${f.rule.name}` : "",
+      f.rule?.resourceId ?? "",
+    ].filter(Boolean);
+    const applies = ({ e, test }: (typeof compiled)[number]): boolean =>
+      keys.some((k) => test(k)) && (!e.checks || e.checks.includes(f.checkId));
     // A live exemption wins over an expired one, whatever their order.
     const match = compiled.find((c) => c.live && applies(c)) ?? compiled.find(applies);
     if (!match) {
@@ -258,7 +299,10 @@ export function applyExemptions(findings: readonly Finding[], exemptions: readon
     if (!expiredReported.has(key)) {
       expiredReported.add(key);
       out.push({
-        checkId: expiredExemption.id, severity: expiredExemption.severity, resource: f.resource, location: f.location,
+        checkId: expiredExemption.id,
+        severity: expiredExemption.severity,
+        resource: f.resource,
+        location: f.location,
         reason: `exemption '${match.e.resource}' (${match.e.reason}) expired on ${match.e.expires}`,
         message: `Exemption '${match.e.resource}' for '${f.resource.name}' expired on ${match.e.expires}; its findings are reported again`,
         fix: expiredExemption.help,

@@ -16,7 +16,11 @@ export interface ScanResult {
  * of normalized inputs under one config, then apply exemptions. Policies that hold NSGs rather than
  * whole inputs pass `{ nsgs }`.
  */
-export function scan(inputs: readonly Pick<ParsedInput, "nsgs" | "vms">[], config: GuardConfig, today?: string): ScanResult {
+export function scan(
+  inputs: readonly Pick<ParsedInput, "nsgs" | "vms">[],
+  config: GuardConfig,
+  today?: string,
+): ScanResult {
   const opts = engineOptions(config);
   const evaluations: NsgEvaluation[] = [];
   const findings: Finding[] = [];
@@ -38,7 +42,8 @@ export function scan(inputs: readonly Pick<ParsedInput, "nsgs" | "vms">[], confi
 /** Drift: a finding the declared state shares with the deployed one is reported once, as deployed. */
 function onlyInDeclared(declared: NsgEvaluation, deployed: NsgEvaluation | undefined): Finding[] {
   if (!deployed) return declared.findings;
-  const key = (f: Finding): string => `${f.checkId}|${f.rule?.name ?? ""}|${f.exposure?.protocol ?? ""}|${f.exposure?.ports.join(",") ?? ""}`;
+  const key = (f: Finding): string =>
+    `${f.checkId}|${f.rule?.name ?? ""}|${f.exposure?.protocol ?? ""}|${f.exposure?.ports.join(",") ?? ""}`;
   const seen = new Set(deployed.findings.map(key));
   return declared.findings.filter((f) => !seen.has(key(f)));
 }

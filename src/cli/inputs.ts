@@ -42,7 +42,12 @@ export async function collectFiles(paths: readonly string[]): Promise<CollectedF
   return out;
 }
 
-async function walk(dir: string, seenDirs: Set<string>, out: CollectedFile[], addFile: (f: string, explicit: boolean) => Promise<void>): Promise<void> {
+async function walk(
+  dir: string,
+  seenDirs: Set<string>,
+  out: CollectedFile[],
+  addFile: (f: string, explicit: boolean) => Promise<void>,
+): Promise<void> {
   const real = await fs.realpath(dir);
   if (seenDirs.has(real)) return;
   seenDirs.add(real);
@@ -59,7 +64,11 @@ async function walk(dir: string, seenDirs: Set<string>, out: CollectedFile[], ad
         isFile = target.isFile();
       } catch (err) {
         if (e.name.toLowerCase().endsWith(".json") || (err as NodeJS.ErrnoException).code === "ELOOP") {
-          out.push({ file: full, explicit: false, skipped: `symbolic link to ${await fs.readlink(full).catch(() => "?")} cannot be followed` });
+          out.push({
+            file: full,
+            explicit: false,
+            skipped: `symbolic link to ${await fs.readlink(full).catch(() => "?")} cannot be followed`,
+          });
         }
         continue;
       }
@@ -69,7 +78,11 @@ async function walk(dir: string, seenDirs: Set<string>, out: CollectedFile[], ad
   }
 }
 
-export async function readInput(file: string, maxBytes: number, stdin: NodeJS.ReadableStream = process.stdin): Promise<JsonDocument> {
+export async function readInput(
+  file: string,
+  maxBytes: number,
+  stdin: NodeJS.ReadableStream = process.stdin,
+): Promise<JsonDocument> {
   if (file !== "-") return readJsonFile(file, maxBytes);
   const chunks: Buffer[] = [];
   let size = 0;

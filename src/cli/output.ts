@@ -30,7 +30,8 @@ export async function assertNotAnInput(target: string, inputs: readonly (string 
     }
   }
   try {
-    if ((await fs.stat(real)).isDirectory()) throw new InputError(`${target}: is a directory; give a file name for the report`);
+    if ((await fs.stat(real)).isDirectory())
+      throw new InputError(`${target}: is a directory; give a file name for the report`);
   } catch (e) {
     if (e instanceof InputError) throw e;
   }
@@ -41,7 +42,11 @@ export async function assertNotAnInput(target: string, inputs: readonly (string 
  * Writes a report atomically (temp file + rename), so an interrupted run never leaves half a
  * report, and refuses to overwrite one of the inputs.
  */
-export async function writeOutput(target: string, content: string, inputs: readonly (string | undefined)[]): Promise<void> {
+export async function writeOutput(
+  target: string,
+  content: string,
+  inputs: readonly (string | undefined)[],
+): Promise<void> {
   const abs = await assertNotAnInput(target, inputs);
   const tmp = path.join(path.dirname(abs), `.${path.basename(abs)}.${process.pid}.tmp`);
   try {

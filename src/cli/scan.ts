@@ -138,7 +138,8 @@ export async function runScan(paths: string[], opts: ScanOptions, io: CliIo): Pr
   const content = opts.format === "json" ? renderJson(report)
     : opts.format === "sarif" ? renderSarif(report)
     : renderText(report, { color: opts.color !== false && io.isTty && !opts.output && !process.env.NO_COLOR });
-  if (opts.output) await writeOutput(opts.output, content, [...paths, ...files.map((f) => f.file), opts.config, opts.parameters]);
+  const inputs = [...paths, ...files.map((f) => f.file), opts.config, opts.parameters];
+  if (opts.output) await writeOutput(opts.output, content, inputs);
   else io.stdout(content);
   return exitCode(located, opts.failOn);
 }

@@ -55,7 +55,10 @@ function tokenize(src: string): Token[] {
 
 class Parser {
   private i = 0;
-  constructor(private readonly toks: Token[], private readonly scope: ArmScope) {}
+  constructor(
+    private readonly toks: Token[],
+    private readonly scope: ArmScope,
+  ) {}
 
   parseAll(): unknown {
     const v = this.expr();
@@ -146,8 +149,11 @@ class Parser {
       case "if":
         return bool(args[0]) ? args[1] : args[2];
       case "empty":
-        return args[0] === "" || (Array.isArray(args[0]) && args[0].length === 0)
-          || (typeof args[0] === "object" && args[0] !== null && Object.keys(args[0]).length === 0);
+        return (
+          args[0] === "" ||
+          (Array.isArray(args[0]) && args[0].length === 0) ||
+          (typeof args[0] === "object" && args[0] !== null && Object.keys(args[0]).length === 0)
+        );
       case "length":
         if (typeof args[0] === "string" || Array.isArray(args[0])) return args[0].length;
         throw new Unsupported("length() of a non-string, non-array");
@@ -175,7 +181,8 @@ function bool(v: unknown): boolean {
 function providerPath(args: string[]): string {
   const [type, ...names] = args;
   const [ns, ...types] = (type ?? "").split("/");
-  if (!ns || types.length === 0 || types.length !== names.length) throw new Unsupported("resource type and names do not match");
+  if (!ns || types.length === 0 || types.length !== names.length)
+    throw new Unsupported("resource type and names do not match");
   return `/providers/${ns}${types.map((t, i) => `/${t}/${names[i]!}`).join("")}`;
 }
 

@@ -14,8 +14,11 @@ const EXTENSION = "microsoft.compute/virtualmachines/extensions";
 const DEPLOYMENT = "microsoft.resources/deployments";
 
 export function isArmTemplate(v: unknown): boolean {
-  return isRecord(v) && (typeof v.$schema === "string" && /deploymentTemplate\.json/i.test(v.$schema)
-    || ("resources" in v && "contentVersion" in v));
+  return (
+    isRecord(v) &&
+    ((typeof v.$schema === "string" && /deploymentTemplate\.json/i.test(v.$schema)) ||
+      ("resources" in v && "contentVersion" in v))
+  );
 }
 
 /** A parameters file (`{ parameters: { name: { value } } }`) for `--parameters`. */
@@ -146,10 +149,19 @@ function isDeny(rule: RuleInput): boolean {
   return typeof rule.access === "string" && rule.access.trim().toLowerCase() === "deny";
 }
 
-function walk(resources: unknown, scope: ArmScope, path: (string | number)[], parent: Parent | undefined, w: Walk, maybe = false): void {
+function walk(
+  resources: unknown,
+  scope: ArmScope,
+  path: (string | number)[],
+  parent: Parent | undefined,
+  w: Walk,
+  maybe = false,
+): void {
   const entries: [string | number, unknown][] = Array.isArray(resources)
     ? resources.map((r, i) => [i, r])
-    : isRecord(resources) ? Object.entries(resources) : [];
+    : isRecord(resources)
+      ? Object.entries(resources)
+      : [];
   for (const [idx, raw] of entries) {
     if (!isRecord(raw)) continue;
     w.resources++;
@@ -176,26 +188,41 @@ function walk(resources: unknown, scope: ArmScope, path: (string | number)[], pa
         elements(rulesRaw, literalGet).forEach((r, i) => {
           const at: SourceLocation = { file: w.file, jsonPath: [...here, "properties", "securityRules", i] };
           if (!isRecord(r)) rules.push(unreadableRule(r, `securityRules[${i}]`, at));
-          else if (conditionOf(r, scope) !== "no") rules.push(readRule(r, { fallbackName: `securityRules[${i}]`, location: at }));
+          else if (conditionOf(r, scope) !== "no")
+            rules.push(readRule(r, { fallbackName: `securityRules[${i}]`, location: at }));
         });
       }
-      const unreadableRules = props !== undefined && !isRecord(props) && !isUnresolved(props)
-        ? { value: JSON.stringify(props), reason: "the NSG's properties must be an object" }
-        : ruleListShapeProblem(rulesRaw);
+      const unreadableRules =
+        props !== undefined && !isRecord(props) && !isUnresolved(props)
+          ? { value: JSON.stringify(props), reason: "the NSG's properties must be an object" }
+          : ruleListShapeProblem(rulesRaw);
       const named = typeof resolvedName === "string" && (!parent || typeof parent.name === "string");
       w.nsgs.push({
-        nsg: { id, name: fullName, type: "Microsoft.Network/networkSecurityGroups", rules, location, unresolvedRules, unreadableRules },
-        key: named && !fullName.includes("[") ? `/${fullName.toLowerCase()}` : undefined, ref,
+        nsg: {
+          id,
+          name: fullName,
+          type: "Microsoft.Network/networkSecurityGroups",
+          rules,
+          location,
+          unresolvedRules,
+          unreadableRules,
+        },
+        key: named && !fullName.includes("[") ? `/${fullName.toLowerCase()}` : undefined,
+        ref,
       });
     } else if (type === RULE) {
       const parts = fullName.split("/");
       const nameKnown = typeof resolvedName === "string" && !(parent && parent.name.includes("["));
       const nsgName = parts.length >= 2 ? parts.slice(0, -1).join("/") : "(NSG not named)";
-      const rule = readRule({ ...(resolveDeep(raw, scope) as Record<string, unknown>), name: parts[parts.length - 1] }, { resourceId: id, location });
+      const rule = readRule(
+        { ...(resolveDeep(raw, scope) as Record<string, unknown>), name: parts[parts.length - 1] },
+        { resourceId: id, location },
+      );
       // A Deny that may never be deployed hides nothing; an Allow that may be deployed counts.
       if (!(conditional && isDeny(rule))) {
         w.rules.push({
-          rule, nsgName,
+          rule,
+          nsgName,
           key: nameKnown && parts.length >= 2 && !nsgName.includes("[") ? `/${nsgName.toLowerCase()}` : undefined,
           ref: parent?.type === NSG ? parent.ref : undefined,
           why: "its name is an expression that cannot be resolved, so its NSG cannot be identified",
@@ -204,31 +231,62 @@ function walk(resources: unknown, scope: ArmScope, path: (string | number)[], pa
     } else if (type === VM) {
       const props = resolveDeep(raw.properties ?? {}, scope);
       const p = isRecord(props) ? props : {};
-      const image = isRecord(p.storageProfile) && isRecord(p.storageProfile.imageReference) ? p.storageProfile.imageReference : {};
+      const image =
+        isRecord(p.storageProfile) && isRecord(p.storageProfile.imageReference) ? p.storageProfile.imageReference : {};
       const osDisk = isRecord(p.storageProfile) && isRecord(p.storageProfile.osDisk) ? p.storageProfile.osDisk : {};
       const windows = isWindowsVm({
-        osType: osDisk.osType, imagePublisher: image.publisher, windowsConfiguration: isRecord(p.osProfile) ? p.osProfile.windowsConfiguration : undefined,
+        osType: osDisk.osType,
+        imagePublisher: image.publisher,
+        windowsConfiguration: isRecord(p.osProfile) ? p.osProfile.windowsConfiguration : undefined,
       });
       if (windows) {
-        const bd = isRecord(p.diagnosticsProfile) && isRecord(p.diagnosticsProfile.bootDiagnostics) ? p.diagnosticsProfile.bootDiagnostics.enabled : undefined;
-        w.vms.push({ facts: { id, name: fullName, type: "Microsoft.Compute/virtualMachines", bootDiagnostics: typeof bd === "boolean" ? bd : false, location }, key: fullName.toLowerCase() });
+        const bd =
+          isRecord(p.diagnosticsProfile) && isRecord(p.diagnosticsProfile.bootDiagnostics)
+            ? p.diagnosticsProfile.bootDiagnostics.enabled
+            : undefined;
+        w.vms.push({
+          facts: {
+            id,
+            name: fullName,
+            type: "Microsoft.Compute/virtualMachines",
+            bootDiagnostics: typeof bd === "boolean" ? bd : false,
+            location,
+          },
+          key: fullName.toLowerCase(),
+        });
       }
     } else if (type === EXTENSION && /rdp-guard|rdp-hardening/i.test(ownName)) {
       w.extensions.add(fullName.split("/").slice(0, -1).join("/").toLowerCase());
     } else if (type === DEPLOYMENT) {
       const props = isRecord(raw.properties) ? raw.properties : {};
       if (isRecord(props.template)) {
-        const inner = isRecord(props.expressionEvaluationOptions) && String(props.expressionEvaluationOptions.scope).toLowerCase() === "inner";
+        const inner =
+          isRecord(props.expressionEvaluationOptions) &&
+          String(props.expressionEvaluationOptions.scope).toLowerCase() === "inner";
         const values: Record<string, unknown> = {};
         if (inner && isRecord(props.parameters)) {
           for (const [k, v] of Object.entries(props.parameters)) if (isRecord(v) && "value" in v) values[k] = v.value;
         }
         const nestedScope = inner ? new TemplateScope(props.template, values, scope) : scope;
-        walk(props.template.resources, nestedScope, [...here, "properties", "template", "resources"], undefined, w, conditional);
+        walk(
+          props.template.resources,
+          nestedScope,
+          [...here, "properties", "template", "resources"],
+          undefined,
+          w,
+          conditional,
+        );
       }
     }
     if (raw.resources !== undefined) {
-      walk(raw.resources, scope, [...here, "resources"], { type, name: fullName, ref, maybe: conditional }, w, conditional);
+      walk(
+        raw.resources,
+        scope,
+        [...here, "resources"],
+        { type, name: fullName, ref, maybe: conditional },
+        w,
+        conditional,
+      );
     }
   }
 }

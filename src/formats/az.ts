@@ -6,7 +6,12 @@ import { ParsedInput } from "./types";
 const NSG_TYPE = /^microsoft\.network\/networksecuritygroups$/i;
 
 function isAzNsg(v: unknown): v is Record<string, unknown> {
-  return isRecord(v) && typeof v.type === "string" && NSG_TYPE.test(v.type) && ("securityRules" in v || "defaultSecurityRules" in v);
+  return (
+    isRecord(v) &&
+    typeof v.type === "string" &&
+    NSG_TYPE.test(v.type) &&
+    ("securityRules" in v || "defaultSecurityRules" in v)
+  );
 }
 
 /** `az network nsg list -o json` (an array) or `az network nsg show -o json` (one object). */
@@ -22,7 +27,10 @@ export function parseAz(doc: JsonDocument): ParsedInput {
     const base = Array.isArray(doc.value) ? [i] : [];
     const rules: RuleInput[] = [];
     let unreadableRules: NsgInput["unreadableRules"];
-    for (const [field, isDefault] of [["securityRules", false], ["defaultSecurityRules", true]] as const) {
+    for (const [field, isDefault] of [
+      ["securityRules", false],
+      ["defaultSecurityRules", true],
+    ] as const) {
       const arr = raw[field];
       unreadableRules ??= ruleListShapeProblem(arr);
       if (!Array.isArray(arr)) continue;
@@ -34,8 +42,12 @@ export function parseAz(doc: JsonDocument): ParsedInput {
     }
     const name = typeof raw.name === "string" ? raw.name : `nsg[${i}]`;
     nsgs.push({
-      id: typeof raw.id === "string" ? raw.id : name, name, type: "Microsoft.Network/networkSecurityGroups", rules,
-      location: { file: doc.file, jsonPath: base }, unreadableRules,
+      id: typeof raw.id === "string" ? raw.id : name,
+      name,
+      type: "Microsoft.Network/networkSecurityGroups",
+      rules,
+      location: { file: doc.file, jsonPath: base },
+      unreadableRules,
     });
   });
   return { format: "az", nsgs, vms: [], resources: list.length };

@@ -36,17 +36,24 @@ export function parseDocument(doc: JsonDocument, opts: ParseOptions = {}): Parse
   }
   try {
     switch (format) {
-      case "arm": return parseArm(doc, opts.armParameters);
-      case "az": return parseAz(doc);
-      case "terraform": return parseTerraform(doc);
-      case "pulumi-preview": return parsePulumiPreview(doc);
-      case "pulumi-stack": return parsePulumiStackExport(doc);
+      case "arm":
+        return parseArm(doc, opts.armParameters);
+      case "az":
+        return parseAz(doc);
+      case "terraform":
+        return parseTerraform(doc);
+      case "pulumi-preview":
+        return parsePulumiPreview(doc);
+      case "pulumi-stack":
+        return parsePulumiStackExport(doc);
     }
   } catch (e) {
     // Readers recurse into values (template expressions, Pulumi outputs); a hostile file can nest
     // deeper than the stack. Say which file and why instead of "internal error".
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
-      throw new InputError(`${doc.file}: JSON nested ${maxDepth(doc.text).toLocaleString("en-US")} levels deep, too deep to read as ${format}`);
+      throw new InputError(
+        `${doc.file}: JSON nested ${maxDepth(doc.text).toLocaleString("en-US")} levels deep, too deep to read as ${format}`,
+      );
     }
     throw e;
   }
@@ -68,10 +75,10 @@ function maxDepth(text: string): number {
 
 export function describeFormat(f: FormatName): string {
   return {
-    arm: "an ARM template or compiled Bicep with a \"resources\" list",
+    arm: 'an ARM template or compiled Bicep with a "resources" list',
     az: "`az network nsg list/show -o json` output",
     terraform: "`terraform show -json` output with planned_values or values",
-    "pulumi-preview": "`pulumi preview --json` output with \"steps\"",
+    "pulumi-preview": '`pulumi preview --json` output with "steps"',
     "pulumi-stack": "`pulumi stack export` output with deployment.resources",
   }[f];
 }

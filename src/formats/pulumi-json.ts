@@ -2,7 +2,18 @@ import { NsgInput, RuleInput, isUnresolved } from "../nsg/rules";
 import { VmFacts } from "../vm/hints";
 import { isRecord } from "./fields";
 import { JsonDocument } from "./json-source";
-import { NsgEntry, PulumiResource, RuleEntry, groupNsgs, hardenedVmNames, isNsgType, isRuleType, nsgFromPulumi, ruleFromPulumi, windowsVmFromPulumi } from "./pulumi-resource";
+import {
+  NsgEntry,
+  PulumiResource,
+  RuleEntry,
+  groupNsgs,
+  hardenedVmNames,
+  isNsgType,
+  isRuleType,
+  nsgFromPulumi,
+  ruleFromPulumi,
+  windowsVmFromPulumi,
+} from "./pulumi-resource";
 import { FormatName, ParsedInput } from "./types";
 
 /** `pulumi preview --json`: steps with the planned new state. */
@@ -45,7 +56,15 @@ function fromResources(format: FormatName, items: { r: PulumiResource; declared?
     } else if (isRuleType(r.type)) rules.push(ruleFromPulumi(r));
     else {
       const vm = windowsVmFromPulumi(r);
-      if (vm) vms.push({ id: vm.urn, name: vm.name, type: vm.type, bootDiagnostics: vm.bootDiagnostics, hardened: hardened.has(vm.name.toLowerCase()), location: r.location });
+      if (vm)
+        vms.push({
+          id: vm.urn,
+          name: vm.name,
+          type: vm.type,
+          bootDiagnostics: vm.bootDiagnostics,
+          hardened: hardened.has(vm.name.toLowerCase()),
+          location: r.location,
+        });
     }
   }
   return { format, nsgs: withoutSameViews(groupNsgs(nsgs, rules)), vms, resources: resources.length };
@@ -79,7 +98,13 @@ function canonicalRule(r: RuleInput): string {
     return v === null ? undefined : isUnresolved(v) ? `?${v.text}` : v;
   };
   const { location: _l, resourceId: _r, isDefault: _d, ...fields } = r;
-  return JSON.stringify(Object.fromEntries(Object.entries(fields).map(([k, v]) => [k, norm(v)]).sort(([x], [y]) => String(x).localeCompare(String(y)))));
+  return JSON.stringify(
+    Object.fromEntries(
+      Object.entries(fields)
+        .map(([k, v]) => [k, norm(v)])
+        .sort(([x], [y]) => String(x).localeCompare(String(y))),
+    ),
+  );
 }
 
 export function parsePulumiPreview(doc: JsonDocument): ParsedInput {
@@ -90,7 +115,16 @@ export function parsePulumiPreview(doc: JsonDocument): ParsedInput {
     const st = s.newState;
     const urn = typeof s.urn === "string" ? s.urn : String(st.urn ?? `step ${i}`);
     const props = isRecord(st.inputs) ? st.inputs : isRecord(st.outputs) ? st.outputs : {};
-    items.push({ r: { type: String(st.type ?? ""), urn, name: logicalName(urn), props, location: { file: doc.file, jsonPath: ["steps", i] }, ...dependencies(st) } });
+    items.push({
+      r: {
+        type: String(st.type ?? ""),
+        urn,
+        name: logicalName(urn),
+        props,
+        location: { file: doc.file, jsonPath: ["steps", i] },
+        ...dependencies(st),
+      },
+    });
   });
   return fromResources("pulumi-preview", items);
 }
@@ -107,10 +141,16 @@ export function parsePulumiStackExport(doc: JsonDocument): ParsedInput {
     if (!isRecord(res) || typeof res.type !== "string" || typeof res.urn !== "string") return;
     const inputs = isRecord(res.inputs) && Object.keys(res.inputs).length > 0 ? res.inputs : undefined;
     const outputs = isRecord(res.outputs) && Object.keys(res.outputs).length > 0 ? res.outputs : undefined;
-    const base = { type: res.type, urn: res.urn, name: logicalName(res.urn), location: { file: doc.file, jsonPath: ["deployment", "resources", i] }, ...dependencies(res) };
+    const base = {
+      type: res.type,
+      urn: res.urn,
+      name: logicalName(res.urn),
+      location: { file: doc.file, jsonPath: ["deployment", "resources", i] },
+      ...dependencies(res),
+    };
     // Outputs hold the deployed rule list; inputs name the resource group the outputs do not repeat.
     const deployedRules = outputs && Array.isArray(outputs.securityRules);
-    const props = deployedRules ? { ...inputs, ...outputs } : inputs ?? outputs ?? {};
+    const props = deployedRules ? { ...inputs, ...outputs } : (inputs ?? outputs ?? {});
     items.push({ r: { ...base, props }, declared: deployedRules && inputs ? { ...base, props: inputs } : undefined });
   });
   return fromResources("pulumi-stack", items);

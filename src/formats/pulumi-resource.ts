@@ -69,11 +69,20 @@ export function nsgFromPulumi(r: PulumiResource, get: Getter = plainGet): NsgEnt
   if (isUnresolved(rulesRaw)) unresolvedRules = rulesRaw;
   else if (Array.isArray(rulesRaw)) {
     elements(rulesRaw, get).forEach((item, i) => {
-      if (isRecord(item)) rules.push(readRule(item, { get, fallbackName: `securityRules[${i}]`, location: r.location }));
+      if (isRecord(item))
+        rules.push(readRule(item, { get, fallbackName: `securityRules[${i}]`, location: r.location }));
       else rules.push(unreadableRule(item, `securityRules[${i}]`, r.location));
     });
   }
-  const nsg: NsgInput = { id: r.urn, name, type: r.type, rules, location: r.location, unresolvedRules, unreadableRules: ruleListShapeProblem(rulesRaw) };
+  const nsg: NsgInput = {
+    id: r.urn,
+    name,
+    type: r.type,
+    rules,
+    location: r.location,
+    unresolvedRules,
+    unreadableRules: ruleListShapeProblem(rulesRaw),
+  };
   return { nsg, key: groupKey(get(r.props, "resourceGroupName"), knownNsgName(r, get)), ref: r.urn };
 }
 
@@ -98,7 +107,10 @@ export function ruleFromPulumi(r: PulumiResource, get: Getter = plainGet): RuleE
   const nsgName = str(nsgRaw) ?? (isUnresolved(nsgRaw) ? "(unknown NSG)" : "(NSG not named)");
   const key = groupKey(get(r.props, "resourceGroupName"), str(nsgRaw));
   return {
-    rule: { ...rule, name: named ?? r.name }, nsgName, key, ref: key ? undefined : referencedNsg(r),
+    rule: { ...rule, name: named ?? r.name },
+    nsgName,
+    key,
+    ref: key ? undefined : referencedNsg(r),
     why: "its networkSecurityGroupName is not known and no single NSG of the stack is its source",
   };
 }
@@ -156,8 +168,12 @@ export function groupNsgs(nsgs: readonly NsgEntry[], rules: readonly RuleEntry[]
     let orphan = id ? orphans.get(id) : undefined;
     if (!orphan) {
       const nsg: NsgInput = {
-        id: r.rule.resourceId ?? r.nsgName, name: r.nsgName, type: "standalone security rules", rules: [], location: r.rule.location,
-        ungrouped: id ? undefined : r.why ?? "its NSG cannot be identified",
+        id: r.rule.resourceId ?? r.nsgName,
+        name: r.nsgName,
+        type: "standalone security rules",
+        rules: [],
+        location: r.rule.location,
+        ungrouped: id ? undefined : (r.why ?? "its NSG cannot be identified"),
       };
       orphan = { nsg, extra: [] };
       if (id) orphans.set(id, orphan);
@@ -204,8 +220,13 @@ export function windowsVmFromPulumi(r: PulumiResource, get: Getter = plainGet): 
   } else if (PULUMI_TYPES.nativeVm.test(t) || PULUMI_TYPES.classicVm.test(t)) {
     const osType = path(r.props, ["storageProfile", "osDisk", "osType"], get);
     const publisher = path(r.props, ["storageProfile", "imageReference", "publisher"], get);
-    const winConfig = path(r.props, ["osProfile", "windowsConfiguration"], get) ?? get(r.props, "osProfileWindowsConfig");
-    windows = isWindowsVm({ osType, imagePublisher: publisher, windowsConfiguration: isRecord(winConfig) ? winConfig : undefined });
+    const winConfig =
+      path(r.props, ["osProfile", "windowsConfiguration"], get) ?? get(r.props, "osProfileWindowsConfig");
+    windows = isWindowsVm({
+      osType,
+      imagePublisher: publisher,
+      windowsConfiguration: isRecord(winConfig) ? winConfig : undefined,
+    });
     boot = PULUMI_TYPES.nativeVm.test(t)
       ? path(r.props, ["diagnosticsProfile", "bootDiagnostics", "enabled"], get)
       : path(r.props, ["bootDiagnostics", "enabled"], get);
@@ -213,7 +234,9 @@ export function windowsVmFromPulumi(r: PulumiResource, get: Getter = plainGet): 
   if (!windows) return undefined;
   const name = str(get(r.props, "vmName")) ?? str(get(r.props, "name")) ?? r.name;
   return {
-    name, urn: r.urn, type: t,
+    name,
+    urn: r.urn,
+    type: t,
     bootDiagnostics: isUnresolved(boot) ? undefined : boot === true,
     resourceGroup: str(get(r.props, "resourceGroupName")),
   };

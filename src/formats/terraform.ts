@@ -10,14 +10,26 @@ export function isTerraformJson(v: unknown): boolean {
   return isRecord(v) && typeof v.format_version === "string" && (isRecord(v.planned_values) || isRecord(v.values));
 }
 
-interface TfResource { address: string; type: string; name: string; values: Record<string, unknown>; path: (string | number)[] }
+interface TfResource {
+  address: string;
+  type: string;
+  name: string;
+  values: Record<string, unknown>;
+  path: (string | number)[];
+}
 
 function* modules(mod: unknown, path: (string | number)[]): Generator<TfResource> {
   if (!isRecord(mod)) return;
   if (Array.isArray(mod.resources)) {
     for (const [i, r] of mod.resources.entries()) {
       if (isRecord(r) && typeof r.type === "string" && isRecord(r.values) && r.mode !== "data") {
-        yield { address: String(r.address), type: r.type, name: String(r.name), values: r.values, path: [...path, "resources", i] };
+        yield {
+          address: String(r.address),
+          type: r.type,
+          name: String(r.name),
+          values: r.values,
+          path: [...path, "resources", i],
+        };
       }
     }
   }
@@ -58,14 +70,22 @@ function nsgReferences(root: Record<string, unknown>): Map<string, string> {
     for (const r of Array.isArray(mod.resources) ? mod.resources : []) {
       if (!isRecord(r) || r.type !== "azurerm_network_security_rule" || !isRecord(r.expressions)) continue;
       const expr = r.expressions.network_security_group_name;
-      const refs = isRecord(expr) && Array.isArray(expr.references) ? expr.references.filter((x): x is string => typeof x === "string") : [];
-      const nsgs = new Set(refs.filter((x) => x.startsWith("azurerm_network_security_group.")).map((x) => x.split(".").slice(0, 2).join(".")));
+      const refs =
+        isRecord(expr) && Array.isArray(expr.references)
+          ? expr.references.filter((x): x is string => typeof x === "string")
+          : [];
+      const nsgs = new Set(
+        refs
+          .filter((x) => x.startsWith("azurerm_network_security_group."))
+          .map((x) => x.split(".").slice(0, 2).join(".")),
+      );
       if (nsgs.size === 1 && refs.every((x) => x.startsWith("azurerm_network_security_group."))) {
         out.set(`${prefix}${String(r.address)}`, `${prefix}${[...nsgs][0]!}`);
       }
     }
     if (isRecord(mod.module_calls)) {
-      for (const [name, call] of Object.entries(mod.module_calls)) if (isRecord(call)) visit(call.module, `${prefix}module.${name}.`);
+      for (const [name, call] of Object.entries(mod.module_calls))
+        if (isRecord(call)) visit(call.module, `${prefix}module.${name}.`);
     }
   };
   visit(isRecord(root.configuration) ? root.configuration.root_module : undefined, "");
@@ -74,11 +94,14 @@ function nsgReferences(root: Record<string, unknown>): Map<string, string> {
 
 export function parseTerraform(doc: JsonDocument): ParsedInput {
   const root = doc.value as Record<string, unknown>;
-  const [top, topKey] = isRecord(root.planned_values) ? [root.planned_values, "planned_values"] : [root.values, "values"];
+  const [top, topKey] = isRecord(root.planned_values)
+    ? [root.planned_values, "planned_values"]
+    : [root.values, "values"];
   const unknownByAddress = new Map<string, unknown>();
   if (Array.isArray(root.resource_changes)) {
     for (const c of root.resource_changes) {
-      if (isRecord(c) && isRecord(c.change) && c.change.after_unknown !== undefined) unknownByAddress.set(String(c.address), c.change.after_unknown);
+      if (isRecord(c) && isRecord(c.change) && c.change.after_unknown !== undefined)
+        unknownByAddress.set(String(c.address), c.change.after_unknown);
     }
   }
   const references = nsgReferences(root);
@@ -97,29 +120,53 @@ export function parseTerraform(doc: JsonDocument): ParsedInput {
       const raw = values.security_rule;
       const list = Array.isArray(raw) ? elements(raw, literalGet) : [];
       const name = typeof values.name === "string" ? values.name : r.address;
-      const ruleInputs = list.map((x, i) => (isRecord(x)
-        ? readRule(x, { fallbackName: `security_rule[${i}]`, location })
-        : unreadableRule(x, `security_rule[${i}]`, location)));
+      const ruleInputs = list.map((x, i) =>
+        isRecord(x)
+          ? readRule(x, { fallbackName: `security_rule[${i}]`, location })
+          : unreadableRule(x, `security_rule[${i}]`, location),
+      );
       nsgs.push({
         nsg: {
-          id: r.address, name, type: r.type, location, rules: ruleInputs,
-          unresolvedRules: isUnresolved(raw) ? raw : undefined, unreadableRules: ruleListShapeProblem(raw),
+          id: r.address,
+          name,
+          type: r.type,
+          location,
+          rules: ruleInputs,
+          unresolvedRules: isUnresolved(raw) ? raw : undefined,
+          unreadableRules: ruleListShapeProblem(raw),
         },
-        key: groupKey(rg, values.name), ref: r.address,
+        key: groupKey(rg, values.name),
+        ref: r.address,
       });
       const conf = configAddress(r.address);
       nsgInstances.set(conf, [...(nsgInstances.get(conf) ?? []), r.address]);
     } else if (r.type === "azurerm_network_security_rule") {
-      const nsgName = typeof values.network_security_group_name === "string" ? values.network_security_group_name : "(NSG known after apply)";
+      const nsgName =
+        typeof values.network_security_group_name === "string"
+          ? values.network_security_group_name
+          : "(NSG known after apply)";
       rules.push({
-        rule: readRule(values, { fallbackName: r.name, resourceId: r.address, location }), nsgName,
-        key: groupKey(rg, values.network_security_group_name), ref: configAddress(r.address),
+        rule: readRule(values, { fallbackName: r.name, resourceId: r.address, location }),
+        nsgName,
+        key: groupKey(rg, values.network_security_group_name),
+        ref: configAddress(r.address),
         why: "its network_security_group_name is known only after apply and does not refer to exactly one NSG of the plan",
       });
     } else if (r.type === "azurerm_windows_virtual_machine") {
       const bd = values.boot_diagnostics;
-      vms.push({ id: r.address, name: typeof values.name === "string" ? values.name : r.address, type: r.type, location, bootDiagnostics: Array.isArray(bd) ? bd.length > 0 : bd !== undefined && bd !== null, hardened: undefined });
-    } else if (r.type === "azurerm_virtual_machine_extension" && typeof values.name === "string" && /rdp-guard|rdp-hardening/i.test(values.name)) {
+      vms.push({
+        id: r.address,
+        name: typeof values.name === "string" ? values.name : r.address,
+        type: r.type,
+        location,
+        bootDiagnostics: Array.isArray(bd) ? bd.length > 0 : bd !== undefined && bd !== null,
+        hardened: undefined,
+      });
+    } else if (
+      r.type === "azurerm_virtual_machine_extension" &&
+      typeof values.name === "string" &&
+      /rdp-guard|rdp-hardening/i.test(values.name)
+    ) {
       extensions.add(String(values.virtual_machine_id ?? "").toLowerCase());
     }
   }
@@ -127,7 +174,7 @@ export function parseTerraform(doc: JsonDocument): ParsedInput {
   const resolved = rules.map((r) => {
     if (r.key) return { ...r, ref: undefined };
     const target = references.get(r.ref ?? "");
-    const instances = target ? nsgInstances.get(target) ?? [] : [];
+    const instances = target ? (nsgInstances.get(target) ?? []) : [];
     return { ...r, ref: instances.length === 1 ? instances[0] : undefined };
   });
   const hardenedIds = [...extensions];
@@ -139,4 +186,3 @@ export function parseTerraform(doc: JsonDocument): ParsedInput {
     resources: count,
   };
 }
-

@@ -28,8 +28,15 @@ export const ANY: AddressSet = { v4: [[0, V4_END]], v6: [[0n, V6_END]], atoms: A
 
 /** Address space that is not reachable from the public Internet (never counted as exposure). */
 const NON_PUBLIC_V4 = [
-  "0.0.0.0/8", "10.0.0.0/8", "100.64.0.0/10", "127.0.0.0/8", "169.254.0.0/16",
-  "172.16.0.0/12", "192.168.0.0/16", "224.0.0.0/4", "240.0.0.0/4",
+  "0.0.0.0/8",
+  "10.0.0.0/8",
+  "100.64.0.0/10",
+  "127.0.0.0/8",
+  "169.254.0.0/16",
+  "172.16.0.0/12",
+  "192.168.0.0/16",
+  "224.0.0.0/4",
+  "240.0.0.0/4",
 ];
 const NON_PUBLIC_V6 = ["::/128", "::1/128", "fc00::/7", "fe80::/10", "ff00::/8"];
 
@@ -52,7 +59,10 @@ const ANY_LITERALS = new Set(["*", "any"]);
 const ALL_V4: AddressSet = { v4: [[0, V4_END]], v6: [], atoms: NO_ATOMS };
 const ALL_V6: AddressSet = { v4: [], v6: [[0n, V6_END]], atoms: NO_ATOMS };
 /** Exact spellings of one whole family. */
-const FAMILY_LITERALS = new Map<string, AddressSet>([["0.0.0.0/0", ALL_V4], ["::/0", ALL_V6]]);
+const FAMILY_LITERALS = new Map<string, AddressSet>([
+  ["0.0.0.0/0", ALL_V4],
+  ["::/0", ALL_V6],
+]);
 /**
  * Spellings users mean as "anything" that are not what they say: `0.0.0.0` and `::` are single
  * addresses, `0/0` and `/0` no CIDR at all. What Azure makes of them is uncertain.
@@ -67,7 +77,7 @@ const UNCERTAIN_ANY = new Set(["0.0.0.0", "::", "0/0", "/0"]);
 export type Role = "allow" | "deny";
 
 export type SourceKind =
-  | "any" | "internet" | "internet-equivalent" | "internal-tag" | "address" | "asg" | "trusted-tag" | "uncertain";
+  "any" | "internet" | "internet-equivalent" | "internal-tag" | "address" | "asg" | "trusted-tag" | "uncertain";
 
 export interface ParsedSource {
   readonly set: AddressSet;
@@ -84,7 +94,11 @@ const NO_TAGS: ReadonlySet<string> = new Set();
 /** Fleets repeat the same prefixes endlessly; results are immutable, so they are memoized per trusted-tag set. */
 const parseCache = new WeakCache<ReadonlySet<string>, BoundedCache<string, ParseResult<ParsedSource>>>();
 
-export function parseAddress(raw: string, trustedTags: ReadonlySet<string> = NO_TAGS, role: Role = "allow"): ParseResult<ParsedSource> {
+export function parseAddress(
+  raw: string,
+  trustedTags: ReadonlySet<string> = NO_TAGS,
+  role: Role = "allow",
+): ParseResult<ParsedSource> {
   const cache = parseCache.get(trustedTags, () => new BoundedCache(50_000));
   return cache.get(`${role}\u0000${raw}`, () => parseAddressUncached(raw, trustedTags, role));
 }
@@ -105,7 +119,14 @@ function parseAddressUncached(raw: string, trustedTags: ReadonlySet<string>, rol
   // AzureCloud covers every Azure customer's public IPs: anyone can rent a VM inside it. Which
   // addresses it holds changes weekly, so a Deny from it hides nothing for sure.
   if (lower === "azurecloud" || lower.startsWith("azurecloud.")) {
-    return { ok: true, value: { set: role === "allow" ? PUBLIC : EMPTY, kind: role === "allow" ? "internet-equivalent" : "uncertain", text } };
+    return {
+      ok: true,
+      value: {
+        set: role === "allow" ? PUBLIC : EMPTY,
+        kind: role === "allow" ? "internet-equivalent" : "uncertain",
+        text,
+      },
+    };
   }
   const internal = INTERNAL_TAGS.get(lower);
   if (internal) return { ok: true, value: { set: atom(`tag:${internal.toLowerCase()}`), kind: "internal-tag", text } };
@@ -120,7 +141,10 @@ function parseAddressUncached(raw: string, trustedTags: ReadonlySet<string>, rol
   }
   if (/^[a-z][a-z0-9._-]*$/i.test(text)) {
     if (trustedTags.has(lower)) return { ok: true, value: { set: atom(`tag:${lower}`), kind: "trusted-tag", text } };
-    return { ok: false, reason: `unknown service tag '${text}': its address ranges cannot be evaluated (add it to trustedSourcePrefixes if it is trusted)` };
+    return {
+      ok: false,
+      reason: `unknown service tag '${text}': its address ranges cannot be evaluated (add it to trustedSourcePrefixes if it is trusted)`,
+    };
   }
   return { ok: false, reason: `'${text}' is not an IP address, CIDR, range or service tag` };
 }
@@ -203,7 +227,8 @@ function atomsUnion(a: AtomSet, b: AtomSet): AtomSet {
   if (isNone(a) || isAll(b)) return b;
   if (isNone(b) || isAll(a)) return a;
   if (a.kind === "some" && b.kind === "some") return { kind: "some", items: new Set([...a.items, ...b.items]) };
-  if (a.kind === "allBut" && b.kind === "allBut") return { kind: "allBut", items: new Set([...a.items].filter((x) => b.items.has(x))) };
+  if (a.kind === "allBut" && b.kind === "allBut")
+    return { kind: "allBut", items: new Set([...a.items].filter((x) => b.items.has(x))) };
   const [all, some] = a.kind === "allBut" ? [a, b] : [b, a];
   return { kind: "allBut", items: new Set([...all.items].filter((x) => !some.items.has(x))) };
 }
@@ -211,7 +236,8 @@ function atomsUnion(a: AtomSet, b: AtomSet): AtomSet {
 function atomsIntersect(a: AtomSet, b: AtomSet): AtomSet {
   if (isNone(a) || isAll(b)) return a;
   if (isNone(b) || isAll(a)) return b;
-  if (a.kind === "some" && b.kind === "some") return { kind: "some", items: new Set([...a.items].filter((x) => b.items.has(x))) };
+  if (a.kind === "some" && b.kind === "some")
+    return { kind: "some", items: new Set([...a.items].filter((x) => b.items.has(x))) };
   if (a.kind === "allBut" && b.kind === "allBut") return { kind: "allBut", items: new Set([...a.items, ...b.items]) };
   const [all, some] = a.kind === "allBut" ? [a, b] : [b, a];
   return { kind: "some", items: new Set([...some.items].filter((x) => !all.items.has(x))) };
@@ -259,7 +285,9 @@ export function addrIsEmpty(a: AddressSet): boolean {
 /** Memoizes a function of (v4, v6) interval arrays by identity; interval sets are never mutated. */
 const memoByIdentity = <R>(fn: (v4: IntervalSet<number>, v6: IntervalSet<bigint>) => R) => memoByPair(fn);
 
-const countPublic = memoByIdentity((v4, v6) => BigInt(sizeOf(intersect(v4, PUBLIC.v4))) + sizeOfBig(intersect(v6, PUBLIC.v6)));
+const countPublic = memoByIdentity(
+  (v4, v6) => BigInt(sizeOf(intersect(v4, PUBLIC.v4))) + sizeOfBig(intersect(v6, PUBLIC.v6)),
+);
 
 /** Public IPv4 and IPv6 addresses in the set, counted apart: the families never mix. */
 export function publicCountByFamily(a: AddressSet): { v4: bigint; v6: bigint } {
@@ -312,7 +340,7 @@ function v6Blocks(lo: bigint, hi: bigint, out: string[], max: number): boolean {
     // Largest aligned block at `cur` that fits: limited by cur's trailing zero bits and the room left.
     let bits = 0n;
     const room = hi - cur;
-    while (bits < 128n && ((cur >> bits) & 1n) === 0n && (1n << (bits + 1n)) <= room) bits++;
+    while (bits < 128n && ((cur >> bits) & 1n) === 0n && 1n << (bits + 1n) <= room) bits++;
     const bytes: number[] = [];
     for (let i = 15n; i >= 0n; i--) bytes.push(Number((cur >> (i * 8n)) & 0xffn));
     out.push(`${(ipaddr.fromByteArray(bytes) as ipaddr.IPv6).toRFC5952String()}/${128n - bits}`);

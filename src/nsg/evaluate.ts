@@ -1,8 +1,18 @@
 import { Severity, internetRdpTcp, internetRdpUdp, unevaluableRule, unknownAtPreview } from "../checks";
 import { WeakCache, memoByPair } from "../cache";
 import {
-  ANY, AddressSet, EMPTY, PUBLIC, addrIntersect, addrIsEmpty, addrSubtract, addrUnion, formatAddresses, publicCount,
-  publicCountByFamily, publicCountText,
+  ANY,
+  AddressSet,
+  EMPTY,
+  PUBLIC,
+  addrIntersect,
+  addrIsEmpty,
+  addrSubtract,
+  addrUnion,
+  formatAddresses,
+  publicCount,
+  publicCountByFamily,
+  publicCountText,
 } from "./addresses";
 import { Bound, IntervalSet, contains, intersect, normalize, overlaps, subtract } from "./intervals";
 import { ParsedRule, RuleParse, RuleProblem, parseRule } from "./parse-rule";
@@ -57,18 +67,43 @@ export function evaluateNsg(nsg: NsgInput, opts: EngineOptions): NsgEvaluation {
   const ref: ResourceRef = { id: nsg.id, name: nsg.name, type: nsg.type };
   const findings: Finding[] = [];
   if (nsg.unresolvedRules) {
-    findings.push(problemFinding(ref, opts, undefined, [{
-      field: "securityRules", value: nsg.unresolvedRules.text, kind: nsg.unresolvedRules.unresolved === "unknown" ? "unknown" : "unevaluable",
-      reason: nsg.unresolvedRules.unresolved === "unknown" ? "the rule list is not known yet" : "the rule list is an expression that cannot be resolved statically",
-    }], nsg));
+    findings.push(
+      problemFinding(
+        ref,
+        opts,
+        undefined,
+        [
+          {
+            field: "securityRules",
+            value: nsg.unresolvedRules.text,
+            kind: nsg.unresolvedRules.unresolved === "unknown" ? "unknown" : "unevaluable",
+            reason:
+              nsg.unresolvedRules.unresolved === "unknown"
+                ? "the rule list is not known yet"
+                : "the rule list is an expression that cannot be resolved statically",
+          },
+        ],
+        nsg,
+      ),
+    );
   }
   if (nsg.unreadableRules) {
-    findings.push(problemFinding(ref, opts, undefined, [{ field: "securityRules", ...nsg.unreadableRules, kind: "unevaluable" }], nsg));
+    findings.push(
+      problemFinding(
+        ref,
+        opts,
+        undefined,
+        [{ field: "securityRules", ...nsg.unreadableRules, kind: "unevaluable" }],
+        nsg,
+      ),
+    );
   }
   if (nsg.ungrouped) for (const r of nsg.rules) findings.push(ungroupedNote(ref, r, nsg.ungrouped));
 
   // Azure's own default rules: `az` exports list them; they are added once, parsed once.
-  const inputs: readonly RuleInput[] = nsg.rules.some((r) => r.isDefault) ? nsg.rules.filter((r) => !r.isDefault) : nsg.rules;
+  const inputs: readonly RuleInput[] = nsg.rules.some((r) => r.isDefault)
+    ? nsg.rules.filter((r) => !r.isDefault)
+    : nsg.rules;
   const parseOpts = parseOptionsOf(opts);
   const parsed: ParsedRule[] = [...defaultRules(parseOpts)];
   const priorities: { name: string; priority: number }[] = [];
@@ -83,14 +118,18 @@ export function evaluateNsg(nsg: NsgInput, opts: EngineOptions): NsgEvaluation {
   }
   parsed.sort((a, b) => a.priority - b.priority);
 
-  for (const { input, parse } of blocked) findings.push(problemFinding(ref, opts, input, parse.problems, nsg, parse.priority));
+  for (const { input, parse } of blocked)
+    findings.push(problemFinding(ref, opts, input, parse.problems, nsg, parse.priority));
   findings.push(...duplicatePriorityFindings(ref, priorities, opts, inputs));
 
   // A Deny whose fields are only unknown during preview might shadow later Allows: those exposures
   // are deferred to `pulumi up` rather than blocking a preview on a guess.
-  const pendingDenyPriorities = blocked.length === 0 ? [] : blocked
-    .filter(({ parse }) => parse.access !== "allow" && parse.problems.every((p) => p.kind === "unknown"))
-    .map(({ parse }) => parse.priority ?? -Infinity);
+  const pendingDenyPriorities =
+    blocked.length === 0
+      ? []
+      : blocked
+          .filter(({ parse }) => parse.access !== "allow" && parse.problems.every((p) => p.kind === "unknown"))
+          .map(({ parse }) => parse.priority ?? -Infinity);
 
   const exposures: RuleExposure[] = [];
   const candidates: RuleExposure[] = [];
@@ -102,7 +141,8 @@ export function evaluateNsg(nsg: NsgInput, opts: EngineOptions): NsgEvaluation {
     // Rules over the limit on their own are the findings; several narrow rules that add up to more
     // than the limit are reported together, since none of them alone is the culprit.
     if (wide.length > 0) exposures.push(...wide);
-    else if (publicCount(perRule.reduce((acc, e) => addrUnion(acc, e.exposed), EMPTY)) > limit) exposures.push(...perRule);
+    else if (publicCount(perRule.reduce((acc, e) => addrUnion(acc, e.exposed), EMPTY)) > limit)
+      exposures.push(...perRule);
   }
 
   for (const e of exposures) {
@@ -115,7 +155,9 @@ export function evaluateNsg(nsg: NsgInput, opts: EngineOptions): NsgEvaluation {
 }
 
 /** Public, untrusted part of a source set; memoized because parsed source sets are shared. */
-const publicCandidates = memoByPair((sources: AddressSet, trusted: AddressSet): AddressSet => addrSubtract(addrIntersect(sources, PUBLIC), trusted));
+const publicCandidates = memoByPair((sources: AddressSet, trusted: AddressSet): AddressSet =>
+  addrSubtract(addrIntersect(sources, PUBLIC), trusted),
+);
 
 function matches(rule: ParsedRule, protocol: Protocol, port: number): boolean {
   return (protocol === "TCP" ? rule.tcp : rule.udp) && contains(rule.ports, port);
@@ -168,7 +210,8 @@ function exposuresFor(rules: readonly ParsedRule[], protocol: Protocol, opts: En
   const out: RuleExposure[] = [];
   for (const rule of rules) {
     const e = perRule.get(rule);
-    if (e && e.ports.length > 0) out.push({ rule, protocol, ports: e.ports, exposed: e.exposed, shadowedBy: [...e.shadowedBy] });
+    if (e && e.ports.length > 0)
+      out.push({ rule, protocol, ports: e.ports, exposed: e.exposed, shadowedBy: [...e.shadowedBy] });
   }
   return out;
 }
@@ -186,25 +229,42 @@ interface Sweep {
  * cell's sweep only visits the rules that apply there.
  */
 function sweepFamily<T extends Bound>(
-  active: readonly ParsedRule[], fam: Family<T>, opts: EngineOptions, sweep: Sweep, wrap: (set: IntervalSet<T>) => AddressSet,
+  active: readonly ParsedRule[],
+  fam: Family<T>,
+  opts: EngineOptions,
+  sweep: Sweep,
+  wrap: (set: IntervalSet<T>) => AddressSet,
 ): void {
   const universe = subtract(fam.of(PUBLIC), fam.of(opts.trusted));
   const exposing = active.filter((r) => r.allow && fam.of(r.sources).length > 0 && fam.of(r.destinations).length > 0);
   if (exposing.length > 0) {
-    const points = cellPoints(active.map((r) => fam.of(r.destinations)), exposing.map((r) => fam.of(r.destinations)));
+    const points = cellPoints(
+      active.map((r) => fam.of(r.destinations)),
+      exposing.map((r) => fam.of(r.destinations)),
+    );
     const lists: ParsedRule[][] = points.map(() => []);
     for (const r of active) {
       for (const [lo, hi] of fam.of(r.destinations)) {
         for (let k = lowerBound(points, lo); k < points.length && points[k]! < hi; k++) lists[k]!.push(r);
       }
     }
-    for (const list of lists) sweepCell(list, universe, fam, () => true, (r) => r.allow, sweep, wrap);
+    for (const list of lists)
+      sweepCell(
+        list,
+        universe,
+        fam,
+        () => true,
+        (r) => r.allow,
+        sweep,
+        wrap,
+      );
   }
   // Named destinations are some addresses we cannot see: a rule covers one when it names it too or
   // covers the whole family. A `*` destination needs no such cells: its addresses are all above.
   const named = new Set<string>();
   for (const r of active) {
-    if (r.allow && fam.of(r.sources).length > 0 && r.destinations.atoms.kind === "some") for (const a of r.destinations.atoms.items) named.add(a);
+    if (r.allow && fam.of(r.sources).length > 0 && r.destinations.atoms.kind === "some")
+      for (const a of r.destinations.atoms.items) named.add(a);
   }
   // Normalized sets: covering the whole family is being exactly one interval over it.
   const full = fam.full[0]!;
@@ -217,7 +277,8 @@ function sweepFamily<T extends Bound>(
       const atoms = h.destinations.atoms;
       return atoms.kind === "some" ? atoms.items.has(atom) : !atoms.items.has(atom);
     };
-    const participates = (r: ParsedRule): boolean => r.allow && r.destinations.atoms.kind === "some" && r.destinations.atoms.items.has(atom);
+    const participates = (r: ParsedRule): boolean =>
+      r.allow && r.destinations.atoms.kind === "some" && r.destinations.atoms.items.has(atom);
     sweepCell(active, universe, fam, (h) => names(h) || wholeFamily(h), participates, sweep, wrap);
   }
 }
@@ -239,8 +300,13 @@ function lowerBound<T extends Bound>(sorted: readonly T[], value: T): number {
  * something are remembered, to name what partly hides a later Allow.
  */
 function sweepCell<T extends Bound>(
-  rules: readonly ParsedRule[], universe: IntervalSet<T>, fam: Family<T>, covering: (r: ParsedRule) => boolean,
-  participates: (r: ParsedRule) => boolean, sweep: Sweep, wrap: (set: IntervalSet<T>) => AddressSet,
+  rules: readonly ParsedRule[],
+  universe: IntervalSet<T>,
+  fam: Family<T>,
+  covering: (r: ParsedRule) => boolean,
+  participates: (r: ParsedRule) => boolean,
+  sweep: Sweep,
+  wrap: (set: IntervalSet<T>) => AddressSet,
 ): void {
   let undecided = universe;
   const deciders: ParsedRule[] = [];
@@ -260,7 +326,8 @@ function sweepCell<T extends Bound>(
       }
       next = subtract(next, sources);
     }
-    for (let k = i; k < j; k++) if (covering(rules[k]!) && overlaps(before, fam.of(rules[k]!.sources))) deciders.push(rules[k]!);
+    for (let k = i; k < j; k++)
+      if (covering(rules[k]!) && overlaps(before, fam.of(rules[k]!.sources))) deciders.push(rules[k]!);
     undecided = next;
     i = j;
   }
@@ -280,7 +347,8 @@ function cellPoints<T extends Bound>(all: readonly IntervalSet<T>[], exposing: r
 /** "NSG 'x'", saying which state of a stack export it is when they differ. */
 function subjectOf(ref: ResourceRef, nsg: NsgInput): string {
   if (nsg.view === "deployed") return `NSG '${ref.name}' (deployed state; the program's inputs differ)`;
-  if (nsg.view === "declared") return `NSG '${ref.name}' (declared in the program's inputs; the deployed state differs)`;
+  if (nsg.view === "declared")
+    return `NSG '${ref.name}' (declared in the program's inputs; the deployed state differs)`;
   return `NSG '${ref.name}'`;
 }
 
@@ -288,7 +356,8 @@ function subjectOf(ref: ResourceRef, nsg: NsgInput): string {
 function unknownPhase(nsg: NsgInput): { check: string; fix: string; what: string } {
   if (nsg.unknownsUntil === "terraform-apply") {
     return {
-      what: "in the plan", check: "its value is known only after `terraform apply`: scan the state (`terraform show -json`) then",
+      what: "in the plan",
+      check: "its value is known only after `terraform apply`: scan the state (`terraform show -json`) then",
       fix: "Scan `terraform show -json` of the state after `terraform apply`, or make the value known at plan time.",
     };
   }
@@ -312,8 +381,11 @@ function approximate(n: bigint): string {
 
 function ungroupedNote(ref: ResourceRef, r: RuleInput, why: string): Finding {
   return {
-    checkId: unknownAtPreview.id, severity: unknownAtPreview.severity, resource: ref,
-    rule: { name: r.name, resourceId: r.resourceId }, location: r.location,
+    checkId: unknownAtPreview.id,
+    severity: unknownAtPreview.severity,
+    resource: ref,
+    rule: { name: r.name, resourceId: r.resourceId },
+    location: r.location,
     reason: `the rule is judged on its own because ${why}`,
     message: `Standalone rule '${r.name}' is judged on its own: ${why}; a Deny in its NSG cannot be taken into account`,
     fix: "Give the rule's NSG a name known before deployment, or declare the rule inline in its NSG.",
@@ -331,7 +403,14 @@ const byProtocol = (protocol: Protocol) => {
 const tcpRules = byProtocol("TCP");
 const udpRules = byProtocol("UDP");
 
-function exposureFinding(ref: ResourceRef, e: RuleExposure, all: RuleExposure[], opts: EngineOptions, deferred: boolean, nsg: NsgInput): Finding {
+function exposureFinding(
+  ref: ResourceRef,
+  e: RuleExposure,
+  all: RuleExposure[],
+  opts: EngineOptions,
+  deferred: boolean,
+  nsg: NsgInput,
+): Finding {
   const check = e.protocol === "TCP" ? internetRdpTcp : internetRdpUdp;
   const count = publicCount(e.exposed);
   const byFamily = publicCountByFamily(e.exposed);
@@ -342,23 +421,37 @@ function exposureFinding(ref: ResourceRef, e: RuleExposure, all: RuleExposure[],
   let why: string;
   if (has("any")) why = `source '${written.join(", ")}' admits every address`;
   else if (has("internet")) why = "source 'Internet' admits every public address";
-  else if (has("internet-equivalent")) why = `source '${written.join(", ")}' includes every Azure customer's public IPs`;
-  else why = `source ${written.join(", ")} admits ${describePublicCount(e.exposed)} (more than maxPublicSourceAddresses=${threshold})`;
-  if (count <= BigInt(threshold)) why = `together with the NSG's other exposing rules, more than ${threshold} public addresses can reach RDP`;
-  const shadow = e.shadowedBy.length > 0 ? `; higher-priority rule(s) ${e.shadowedBy.join(", ")} hide only part of it` : "";
+  else if (has("internet-equivalent"))
+    why = `source '${written.join(", ")}' includes every Azure customer's public IPs`;
+  else
+    why = `source ${written.join(", ")} admits ${describePublicCount(e.exposed)} (more than maxPublicSourceAddresses=${threshold})`;
+  if (count <= BigInt(threshold))
+    why = `together with the NSG's other exposing rules, more than ${threshold} public addresses can reach RDP`;
+  const shadow =
+    e.shadowedBy.length > 0 ? `; higher-priority rule(s) ${e.shadowedBy.join(", ")} hide only part of it` : "";
   const protocols = alsoUdp ? "TCP and UDP" : e.protocol;
   const ports = e.ports.join(", ");
   const exposure: ExposureDetail = {
-    protocol: e.protocol, ports: e.ports, sources: formatAddresses(e.exposed), publicAddresses: publicCountText(e.exposed),
-    publicIPv4Addresses: byFamily.v4.toString(), publicIPv6Addresses: byFamily.v6.toString(),
-    sourceAsWritten: written, partiallyShadowedBy: e.shadowedBy,
+    protocol: e.protocol,
+    ports: e.ports,
+    sources: formatAddresses(e.exposed),
+    publicAddresses: publicCountText(e.exposed),
+    publicIPv4Addresses: byFamily.v4.toString(),
+    publicIPv6Addresses: byFamily.v6.toString(),
+    sourceAsWritten: written,
+    partiallyShadowedBy: e.shadowedBy,
   };
   const rule = { name: e.rule.input.name, priority: e.rule.priority, resourceId: e.rule.input.resourceId };
   const subject = subjectOf(ref, nsg);
   if (deferred) {
     const phase = unknownPhase(nsg);
     return {
-      checkId: unknownAtPreview.id, severity: unknownAtPreview.severity, resource: ref, rule, location: e.rule.input.location, exposure,
+      checkId: unknownAtPreview.id,
+      severity: unknownAtPreview.severity,
+      resource: ref,
+      rule,
+      location: e.rule.input.location,
+      exposure,
       reason: `${why}; a higher-priority Deny depends on values unknown ${phase.what}`,
       message: `${subject} rule '${rule.name}' may expose RDP port ${ports}; a higher-priority Deny depends on values unknown ${phase.what}: ${phase.check}`,
       fix: phase.fix,
@@ -366,7 +459,12 @@ function exposureFinding(ref: ResourceRef, e: RuleExposure, all: RuleExposure[],
   }
   // A literal object (no spreads): this runs once per exposing rule on fleet-sized inputs.
   return {
-    checkId: check.id, severity: check.severity, resource: ref, rule, location: e.rule.input.location, exposure,
+    checkId: check.id,
+    severity: check.severity,
+    resource: ref,
+    rule,
+    location: e.rule.input.location,
+    exposure,
     reason: why + shadow,
     message: `${subject} rule '${rule.name}' (priority ${rule.priority}) exposes RDP port ${ports} over ${protocols} to the Internet: ${why}${shadow}`,
     fix: `Restrict the source of rule '${rule.name}' to your admin IP (a /32) or trusted ranges, or remove it and use Azure Bastion or just-in-time VM access.`,
@@ -374,7 +472,12 @@ function exposureFinding(ref: ResourceRef, e: RuleExposure, all: RuleExposure[],
 }
 
 function problemFinding(
-  ref: ResourceRef, opts: EngineOptions, input: RuleInput | undefined, problems: readonly RuleProblem[], nsg: NsgInput, priority?: number,
+  ref: ResourceRef,
+  opts: EngineOptions,
+  input: RuleInput | undefined,
+  problems: readonly RuleProblem[],
+  nsg: NsgInput,
+  priority?: number,
 ): Finding {
   const onlyUnknown = problems.length > 0 && problems.every((p) => p.kind === "unknown");
   const check = onlyUnknown ? unknownAtPreview : unevaluableRule;
@@ -383,7 +486,9 @@ function problemFinding(
   const subject = `${subjectOf(ref, nsg)} ${input ? `rule '${input.name}'` : "security rules"}`;
   const phase = unknownPhase(nsg);
   return {
-    checkId: check.id, severity, resource: ref,
+    checkId: check.id,
+    severity,
+    resource: ref,
     rule: input ? { name: input.name, priority, resourceId: input.resourceId } : undefined,
     location: input?.location ?? nsg.location,
     problems,
@@ -396,7 +501,10 @@ function problemFinding(
 }
 
 function duplicatePriorityFindings(
-  ref: ResourceRef, rules: readonly { name: string; priority: number }[], opts: EngineOptions, inputs: readonly RuleInput[],
+  ref: ResourceRef,
+  rules: readonly { name: string; priority: number }[],
+  opts: EngineOptions,
+  inputs: readonly RuleInput[],
 ): Finding[] {
   const seen = new Set<number>();
   let duplicate = false;
@@ -411,9 +519,19 @@ function duplicatePriorityFindings(
   for (const [priority, names] of byPriority) {
     if (names.length < 2) continue;
     out.push({
-      checkId: unevaluableRule.id, severity: opts.failOnUnevaluable ? "error" : "warning", resource: ref,
-      rule: { name: names[0]!, priority }, location: inputs.find((i) => i.name === names[0])?.location,
-      problems: [{ field: "priority", value: String(priority), reason: `shared by inbound rules ${names.join(", ")}`, kind: "unevaluable" }],
+      checkId: unevaluableRule.id,
+      severity: opts.failOnUnevaluable ? "error" : "warning",
+      resource: ref,
+      rule: { name: names[0]!, priority },
+      location: inputs.find((i) => i.name === names[0])?.location,
+      problems: [
+        {
+          field: "priority",
+          value: String(priority),
+          reason: `shared by inbound rules ${names.join(", ")}`,
+          kind: "unevaluable",
+        },
+      ],
       reason: `priority ${priority} is used by ${names.join(", ")}; Azure rejects the NSG and the order cannot be decided`,
       message: `NSG '${ref.name}' has several inbound rules with priority ${priority} (${names.join(", ")}); their order cannot be evaluated`,
       fix: "Give every inbound rule a unique priority.",
@@ -422,7 +540,10 @@ function duplicatePriorityFindings(
   return out;
 }
 
-const parseOptsCache = new WeakCache<EngineOptions, { trustedTags: ReadonlySet<string>; rdpPorts: readonly number[] }>();
+const parseOptsCache = new WeakCache<
+  EngineOptions,
+  { trustedTags: ReadonlySet<string>; rdpPorts: readonly number[] }
+>();
 function parseOptionsOf(opts: EngineOptions): { trustedTags: ReadonlySet<string>; rdpPorts: readonly number[] } {
   return parseOptsCache.get(opts, () => ({ trustedTags: opts.trustedTags, rdpPorts: opts.rdpPorts }));
 }
@@ -430,8 +551,11 @@ function parseOptionsOf(opts: EngineOptions): { trustedTags: ReadonlySet<string>
 const defaultCache = new WeakCache<readonly number[], ParsedRule[]>();
 /** Azure's default inbound rules, parsed once per RDP port list. */
 function defaultRules(parseOpts: { trustedTags: ReadonlySet<string>; rdpPorts: readonly number[] }): ParsedRule[] {
-  return defaultCache.get(parseOpts.rdpPorts, () => DEFAULT_INBOUND_RULES
-    .map((r) => parseRule(r, { trustedTags: parseOpts.trustedTags })).flatMap((r) => (r.status === "ok" ? [r.rule] : [])));
+  return defaultCache.get(parseOpts.rdpPorts, () =>
+    DEFAULT_INBOUND_RULES.map((r) => parseRule(r, { trustedTags: parseOpts.trustedTags })).flatMap((r) =>
+      r.status === "ok" ? [r.rule] : [],
+    ),
+  );
 }
 
 /** 16777216 -> "16,777,216" (Intl's toLocaleString is slow on hot paths). */

@@ -57,9 +57,10 @@ class Problems {
     (this.items ??= []).push({ field, value: show(value), reason, kind });
   }
   unresolved(field: string, v: Unresolved): void {
-    const reason = v.unresolved === "unknown"
-      ? "value is not known until the resource is created (computed output)"
-      : `expression '${v.text}' cannot be resolved statically`;
+    const reason =
+      v.unresolved === "unknown"
+        ? "value is not known until the resource is created (computed output)"
+        : `expression '${v.text}' cannot be resolved statically`;
     this.add(field, v.text, reason, v.unresolved === "unknown" ? "unknown" : "unevaluable");
   }
 }
@@ -98,7 +99,10 @@ function list(field: string, v: RawList, p: Problems): { values: string[]; prese
   const values: string[] = [];
   v.forEach((item: RawScalar | { id?: unknown }, i: number) => {
     // Application security groups arrive as `{ id }` objects in ARM and SDK shapes.
-    const raw = typeof item === "object" && item !== null && !isUnresolved(item) && "id" in item ? (item.id as RawScalar) : (item as RawScalar);
+    const raw =
+      typeof item === "object" && item !== null && !isUnresolved(item) && "id" in item
+        ? (item.id as RawScalar)
+        : (item as RawScalar);
     const t = text(`${field}[${i}]`, raw, p);
     if (t !== undefined) values.push(t);
   });
@@ -121,8 +125,10 @@ export function parseRule(input: RuleInput, opts: ParseOptions): RuleParse {
 
   const direction = text("direction", input.direction, p)?.toLowerCase();
   if (direction === "outbound") return { status: "outbound" };
-  if (direction === undefined && !isUnresolved(input.direction)) p.add("direction", input.direction, "direction is missing");
-  else if (direction !== undefined && direction !== "inbound") p.add("direction", input.direction, "direction must be Inbound or Outbound");
+  if (direction === undefined && !isUnresolved(input.direction))
+    p.add("direction", input.direction, "direction is missing");
+  else if (direction !== undefined && direction !== "inbound")
+    p.add("direction", input.direction, "direction must be Inbound or Outbound");
 
   const accessText = text("access", input.access, p)?.toLowerCase();
   let access: "allow" | "deny" | undefined;
@@ -136,14 +142,17 @@ export function parseRule(input: RuleInput, opts: ParseOptions): RuleParse {
     const raw = typeof input.priority === "string" ? input.priority.trim() : input.priority;
     const n = typeof raw === "number" ? raw : typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : NaN;
     if (!Number.isInteger(n)) p.add("priority", input.priority, "priority must be an integer");
-    else if (!input.isDefault && (n < 100 || n > 4096)) p.add("priority", input.priority, "priority must be between 100 and 4096");
+    else if (!input.isDefault && (n < 100 || n > 4096))
+      p.add("priority", input.priority, "priority must be between 100 and 4096");
     else priority = n;
   }
 
   const protoText = text("protocol", input.protocol, p)?.toLowerCase();
   const proto = protoText === undefined ? undefined : PROTOCOLS[protoText];
-  if (protoText !== undefined && !proto) p.add("protocol", input.protocol, "protocol must be Tcp, Udp, Icmp, Esp, Ah or *");
-  else if (protoText === undefined && !isUnresolved(input.protocol)) p.add("protocol", input.protocol, "protocol is missing");
+  if (protoText !== undefined && !proto)
+    p.add("protocol", input.protocol, "protocol must be Tcp, Udp, Icmp, Esp, Ah or *");
+  else if (protoText === undefined && !isUnresolved(input.protocol))
+    p.add("protocol", input.protocol, "protocol is missing");
 
   const portTexts: string[] = [];
   const single = text("destinationPortRange", input.destinationPortRange, p);
@@ -182,9 +191,23 @@ export function parseRule(input: RuleInput, opts: ParseOptions): RuleParse {
   }
 
   const role = access ?? "allow";
-  const sources = readAddresses("source", input.sourceAddressPrefix, input.sourceAddressPrefixes, input.sourceApplicationSecurityGroups, p, opts, role);
+  const sources = readAddresses(
+    "source",
+    input.sourceAddressPrefix,
+    input.sourceAddressPrefixes,
+    input.sourceApplicationSecurityGroups,
+    p,
+    opts,
+    role,
+  );
   const destinations = readAddresses(
-    "destination", input.destinationAddressPrefix, input.destinationAddressPrefixes, input.destinationApplicationSecurityGroups, p, opts, role,
+    "destination",
+    input.destinationAddressPrefix,
+    input.destinationAddressPrefixes,
+    input.destinationApplicationSecurityGroups,
+    p,
+    opts,
+    role,
   );
 
   if (p.list.length > 0 || access === undefined || priority === undefined || !proto || !sources || !destinations) {
@@ -193,8 +216,15 @@ export function parseRule(input: RuleInput, opts: ParseOptions): RuleParse {
   return {
     status: "ok",
     rule: {
-      input, priority, allow: access === "allow", tcp: proto.tcp, udp: proto.udp,
-      sources: sources.set, sourceParts: sources.parts, destinations: destinations.set, ports: portSet,
+      input,
+      priority,
+      allow: access === "allow",
+      tcp: proto.tcp,
+      udp: proto.udp,
+      sources: sources.set,
+      sourceParts: sources.parts,
+      destinations: destinations.set,
+      ports: portSet,
     },
   };
 }
@@ -224,7 +254,10 @@ function asgIds(v: RawList, role: Role): string[] {
   if (!Array.isArray(v)) return role === "allow" ? [`?${String(v)}`] : [];
   const out: string[] = [];
   for (const item of v as readonly (RawScalar | { id?: unknown })[]) {
-    const raw = typeof item === "object" && item !== null && !isUnresolved(item) && "id" in item ? (item.id as RawScalar) : (item as RawScalar);
+    const raw =
+      typeof item === "object" && item !== null && !isUnresolved(item) && "id" in item
+        ? (item.id as RawScalar)
+        : (item as RawScalar);
     if (typeof raw === "string" && raw.trim() !== "") out.push(raw.trim());
     else if (role === "allow") out.push(`?${isUnresolved(raw) ? raw.text : String(raw)}`);
   }
@@ -276,7 +309,8 @@ function readAddresses(
     // A Deny whose only groups cannot be identified covers nothing for sure.
     if (asgGiven) return { set: EMPTY, parts };
     const unresolved = isUnresolved(single) || isUnresolved(many);
-    if (!unresolved) p.add(prefixField, single, `no ${side} address, prefix list or application security group is given`);
+    if (!unresolved)
+      p.add(prefixField, single, `no ${side} address, prefix list or application security group is given`);
     return undefined;
   }
   return bad ? undefined : { set, parts };

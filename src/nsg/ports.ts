@@ -23,7 +23,10 @@ export function parsePortSpec(raw: string): ParseResult<PortSet> {
 function parsePortSpecUncached(raw: string): ParseResult<PortSet> {
   const text = raw.trim();
   if (text === "") return { ok: false, reason: "empty port specification" };
-  const parts = text.replace(/\s*-\s*/g, "-").split(/[\s,]+/).filter((p) => p !== "");
+  const parts = text
+    .replace(/\s*-\s*/g, "-")
+    .split(/[\s,]+/)
+    .filter((p) => p !== "");
   const out: [number, number][] = [];
   for (const part of parts) {
     if (part === "*" || part.toLowerCase() === "any") {
@@ -49,6 +52,3 @@ function parsePortSpecUncached(raw: string): ParseResult<PortSet> {
   }
   return { ok: true, value: normalize(out) };
 }
-
-
-

@@ -1,7 +1,14 @@
 import { Finding } from "../nsg/findings";
 import { ScanReport, sortedFindings, summarize } from "./model";
 
-const COLORS = { error: "\x1b[31m", warning: "\x1b[33m", note: "\x1b[36m", dim: "\x1b[2m", bold: "\x1b[1m", reset: "\x1b[0m" };
+const COLORS = {
+  error: "\x1b[31m",
+  warning: "\x1b[33m",
+  note: "\x1b[36m",
+  dim: "\x1b[2m",
+  bold: "\x1b[1m",
+  reset: "\x1b[0m",
+};
 
 /**
  * Input text made safe for a terminal or CI log: control characters (newlines that could start a
@@ -10,7 +17,10 @@ const COLORS = { error: "\x1b[31m", warning: "\x1b[33m", note: "\x1b[36m", dim: 
  */
 export function safeText(s: string): string {
   // eslint-disable-next-line no-control-regex
-  return s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  return s.replace(
+    /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
+  );
 }
 
 /** "3,702,390,784 public IPv4 addresses and ~3.4e38 public IPv6 addresses". */
@@ -21,7 +31,9 @@ function exposedCount(e: NonNullable<Finding["exposure"]>): string {
   if (v4 > 0n || v6 === 0n) parts.push(`${v4.toLocaleString("en-US")} public IPv4 addresses`);
   if (v6 > 0n) {
     const d = v6.toString();
-    parts.push(`${d.length > 15 ? `~${d[0]}.${d[1]}e${d.length - 1}` : v6.toLocaleString("en-US")} public IPv6 addresses`);
+    parts.push(
+      `${d.length > 15 ? `~${d[0]}.${d[1]}e${d.length - 1}` : v6.toLocaleString("en-US")} public IPv6 addresses`,
+    );
   }
   return parts.join(" and ");
 }
@@ -43,15 +55,20 @@ export function renderText(report: ScanReport, opts: { color: boolean }): string
       lines.push(`  ${safeText(resource)} ${c("dim", `(${safeText(group[0]!.resource.type)})`)}`);
       for (const f of group) {
         const where = f.location?.line ? `:${f.location.line}` : "";
-        const tag = f.suppressed ? c("dim", `suppressed until ${f.suppressed.expires}`) : c(f.severity, f.severity.toUpperCase());
+        const tag = f.suppressed
+          ? c("dim", `suppressed until ${f.suppressed.expires}`)
+          : c(f.severity, f.severity.toUpperCase());
         lines.push(`    ${tag} ${f.checkId}${where} ${safeText(f.message)}`);
         if (f.exposure) {
           const n = BigInt(f.exposure.publicAddresses);
           const exposed = n > 1_000_000n ? exposedCount(f.exposure) : f.exposure.sources.join(", ");
           const written = safeText(f.exposure.sourceAsWritten.join(", "));
-          lines.push(`      ${f.exposure.protocol} port(s) ${f.exposure.ports.join(", ")}; source as written: ${written}; exposed: ${exposed}`);
+          lines.push(
+            `      ${f.exposure.protocol} port(s) ${f.exposure.ports.join(", ")}; source as written: ${written}; exposed: ${exposed}`,
+          );
         }
-        if (f.suppressed) lines.push(`      exemption: ${safeText(f.suppressed.reason)} (${safeText(f.suppressed.pattern)})`);
+        if (f.suppressed)
+          lines.push(`      exemption: ${safeText(f.suppressed.reason)} (${safeText(f.suppressed.pattern)})`);
         else lines.push(`      fix: ${safeText(f.fix)}`);
       }
     }
@@ -59,7 +76,15 @@ export function renderText(report: ScanReport, opts: { color: boolean }): string
   }
   const s = summarize(report);
   const verdict = s.error > 0 ? c("error", "FAIL") : s.warning > 0 ? c("warning", "WARN") : c("bold", "OK");
-  lines.push(`${verdict} ${s.files} file(s), ${s.nsgs} NSG(s), ${s.rulesEvaluated} rule(s): ${s.error} error(s), ${s.warning} warning(s), ${s.note} note(s), ${s.suppressed} suppressed`);
-  if (report.skipped.length > 0) lines.push(c("dim", `skipped ${report.skipped.length} JSON file(s) of no known format: ${safeText(report.skipped.slice(0, 5).join(", "))}${report.skipped.length > 5 ? ", ..." : ""}`));
+  lines.push(
+    `${verdict} ${s.files} file(s), ${s.nsgs} NSG(s), ${s.rulesEvaluated} rule(s): ${s.error} error(s), ${s.warning} warning(s), ${s.note} note(s), ${s.suppressed} suppressed`,
+  );
+  if (report.skipped.length > 0)
+    lines.push(
+      c(
+        "dim",
+        `skipped ${report.skipped.length} JSON file(s) of no known format: ${safeText(report.skipped.slice(0, 5).join(", "))}${report.skipped.length > 5 ? ", ..." : ""}`,
+      ),
+    );
   return lines.join("\n") + "\n";
 }

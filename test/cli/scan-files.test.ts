@@ -67,7 +67,10 @@ describe("issue 12.8: files", () => {
 
   it("100k-deep nesting: exit 2, one line naming the file and why", async () => {
     const deep = `${'{"a":'.repeat(100_000)}1${"}".repeat(100_000)}`;
-    writeFileSync(path.join(tmp, "deep-arm.json"), `{"$schema":"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#","contentVersion":"1.0.0.0","resources":[{"type":"Microsoft.Network/networkSecurityGroups","name":"n","properties":{"securityRules":[],"x":${deep}}}]}`);
+    writeFileSync(
+      path.join(tmp, "deep-arm.json"),
+      `{"$schema":"https://schema.management.azure.com/schemas/2019-04-01/deploymentTemplate.json#","contentVersion":"1.0.0.0","resources":[{"type":"Microsoft.Network/networkSecurityGroups","name":"n","properties":{"securityRules":[],"x":${deep}}}]}`,
+    );
     for (const f of [path.join(tmp, "deep-arm.json")]) {
       const r = await runCli(["scan", f]);
       expect(r.code).toBe(2);

@@ -11,11 +11,16 @@ const scanFile = (file: string, params?: Record<string, unknown>) => {
   const input = parseDocument(doc(file), { armParameters: params })!;
   return { input, findings: scanInputs([input], DEFAULT_CONFIG).findings };
 };
-const summary = (fs: { checkId: string; rule?: { name: string } }[]) => fs.map((f) => `${f.checkId}:${f.rule?.name ?? "-"}`).sort();
+const summary = (fs: { checkId: string; rule?: { name: string } }[]) =>
+  fs.map((f) => `${f.checkId}:${f.rule?.name ?? "-"}`).sort();
 
 describe("format detection", () => {
   it.each([
-    ["hub-spoke.json", "arm"], ["app-tier.bicep.json", "arm"], ["terraform-plan.json", "terraform"], ["az-nsg-list.json", "az"], ["pulumi-stack.json", "pulumi-stack"],
+    ["hub-spoke.json", "arm"],
+    ["app-tier.bicep.json", "arm"],
+    ["terraform-plan.json", "terraform"],
+    ["az-nsg-list.json", "az"],
+    ["pulumi-stack.json", "pulumi-stack"],
   ])("%s is %s", (file, format) => {
     expect(detectFormat(doc(example(file)).value)).toBe(format);
   });
@@ -24,7 +29,9 @@ describe("format detection", () => {
     expect(detectFormat({ name: "x", version: "1.0.0" })).toBeUndefined();
   });
   it("a forced format that does not fit is an input error naming the file", () => {
-    expect(() => parseDocument(doc(example("hub-spoke.json")), { format: "terraform" })).toThrow(/hub-spoke\.json: no recognizable terraform resources/);
+    expect(() => parseDocument(doc(example("hub-spoke.json")), { format: "terraform" })).toThrow(
+      /hub-spoke\.json: no recognizable terraform resources/,
+    );
   });
 });
 
@@ -50,7 +57,12 @@ describe("ARM and compiled Bicep", () => {
 
   it("reports unresolvable expressions and copy loops as unevaluable, and evaluates nested inner-scope deployments", () => {
     const { findings } = scanFile(fixture("arm-expressions.json"));
-    expect(summary(findings)).toEqual(["RDPG001:nested-rdp", "RDPG003:-", "RDPG003:rdp-from-param", "RDPG003:rdp-from-reference"]);
+    expect(summary(findings)).toEqual([
+      "RDPG001:nested-rdp",
+      "RDPG003:-",
+      "RDPG003:rdp-from-param",
+      "RDPG003:rdp-from-reference",
+    ]);
     const param = findings.find((f) => f.rule?.name === "rdp-from-param")!;
     expect(param.message).toContain("[parameters('rdpSource')]");
   });
@@ -76,7 +88,12 @@ describe("Terraform plan JSON", () => {
   it("reads inline security_rule blocks, standalone rules and child modules", () => {
     const { input, findings } = scanFile(example("terraform-plan.json"));
     expect(input.nsgs.map((n) => n.name).sort()).toEqual(["nsg-tf-mgmt", "nsg-tf-web"]);
-    expect(input.nsgs.find((n) => n.name === "nsg-tf-web")!.rules.map((r) => r.name).sort()).toEqual(["allow-https", "allow-rdp-anywhere"]);
+    expect(
+      input.nsgs
+        .find((n) => n.name === "nsg-tf-web")!
+        .rules.map((r) => r.name)
+        .sort(),
+    ).toEqual(["allow-https", "allow-rdp-anywhere"]);
     expect(summary(findings)).toEqual(["RDPG001:allow-rdp-anywhere"]);
   });
 
@@ -109,11 +126,16 @@ describe("az CLI export", () => {
 describe("Pulumi preview and stack export", () => {
   it("preview: classic NSG + standalone rule; UDP warning, computed source as note, split /1 halves as exposure", () => {
     const { findings } = scanFile(fixture("pulumi-preview.json"));
-    expect(findings.map((f) => `${f.checkId}:${f.rule?.name ?? "-"}:${f.severity}`).sort()).toEqual([
-      "RDPG002:rdp-udp:warning", "RDPG004:rdp-computed:note", "RDPG001:rdp-ranges:error",
-      // the classic WindowsVirtualMachine has no boot_diagnostics block (= disabled) and no hardening
-      "RDPG010:-:note", "RDPG011:-:note",
-    ].sort());
+    expect(findings.map((f) => `${f.checkId}:${f.rule?.name ?? "-"}:${f.severity}`).sort()).toEqual(
+      [
+        "RDPG002:rdp-udp:warning",
+        "RDPG004:rdp-computed:note",
+        "RDPG001:rdp-ranges:error",
+        // the classic WindowsVirtualMachine has no boot_diagnostics block (= disabled) and no hardening
+        "RDPG010:-:note",
+        "RDPG011:-:note",
+      ].sort(),
+    );
   });
 
   it("stack export: a Bastion-style NSG is clean; the hardened VM with boot diagnostics has no hints", () => {
@@ -132,19 +154,74 @@ describe("Pulumi preview and stack export", () => {
 describe("classic @pulumi/azure stack export", () => {
   it("reads NetworkSecurityGroup securityRules and a standalone NetworkSecurityRule", () => {
     const urn = (t: string, n: string) => `urn:pulumi:dev::legacy::${t}::${n}`;
-    const exportDoc = { version: 3, deployment: { resources: [
-      { urn: urn("azure:network/networkSecurityGroup:NetworkSecurityGroup", "jump"), type: "azure:network/networkSecurityGroup:NetworkSecurityGroup",
-        inputs: { name: "jump-nsg", resourceGroupName: "rg-legacy", securityRules: [
-          { name: "deny-all-rdp", priority: 100, direction: "Inbound", access: "Deny", protocol: "Tcp", sourcePortRange: "*", sourceAddressPrefix: "Internet", destinationAddressPrefix: "*", destinationPortRange: "3389" },
-        ] } },
-      { urn: urn("azure:network/networkSecurityRule:NetworkSecurityRule", "open"), type: "azure:network/networkSecurityRule:NetworkSecurityRule",
-        inputs: { name: "open-rdp", networkSecurityGroupName: "jump-nsg", resourceGroupName: "rg-legacy", priority: 200, direction: "Inbound", access: "Allow", protocol: "*", sourcePortRange: "*", sourceAddressPrefix: "*", destinationAddressPrefix: "*", destinationPortRange: "3380-3390" } },
-      { urn: urn("azure:network/networkSecurityRule:NetworkSecurityRule", "udp"), type: "azure:network/networkSecurityRule:NetworkSecurityRule",
-        inputs: { name: "open-rdp-udp", networkSecurityGroupName: "other-nsg", resourceGroupName: "rg-legacy", priority: 300, direction: "Inbound", access: "Allow", protocol: "Udp", sourcePortRange: "*", sourceAddressPrefix: "Internet", destinationAddressPrefix: "*", destinationPortRange: "3389" } },
-    ] } };
+    const exportDoc = {
+      version: 3,
+      deployment: {
+        resources: [
+          {
+            urn: urn("azure:network/networkSecurityGroup:NetworkSecurityGroup", "jump"),
+            type: "azure:network/networkSecurityGroup:NetworkSecurityGroup",
+            inputs: {
+              name: "jump-nsg",
+              resourceGroupName: "rg-legacy",
+              securityRules: [
+                {
+                  name: "deny-all-rdp",
+                  priority: 100,
+                  direction: "Inbound",
+                  access: "Deny",
+                  protocol: "Tcp",
+                  sourcePortRange: "*",
+                  sourceAddressPrefix: "Internet",
+                  destinationAddressPrefix: "*",
+                  destinationPortRange: "3389",
+                },
+              ],
+            },
+          },
+          {
+            urn: urn("azure:network/networkSecurityRule:NetworkSecurityRule", "open"),
+            type: "azure:network/networkSecurityRule:NetworkSecurityRule",
+            inputs: {
+              name: "open-rdp",
+              networkSecurityGroupName: "jump-nsg",
+              resourceGroupName: "rg-legacy",
+              priority: 200,
+              direction: "Inbound",
+              access: "Allow",
+              protocol: "*",
+              sourcePortRange: "*",
+              sourceAddressPrefix: "*",
+              destinationAddressPrefix: "*",
+              destinationPortRange: "3380-3390",
+            },
+          },
+          {
+            urn: urn("azure:network/networkSecurityRule:NetworkSecurityRule", "udp"),
+            type: "azure:network/networkSecurityRule:NetworkSecurityRule",
+            inputs: {
+              name: "open-rdp-udp",
+              networkSecurityGroupName: "other-nsg",
+              resourceGroupName: "rg-legacy",
+              priority: 300,
+              direction: "Inbound",
+              access: "Allow",
+              protocol: "Udp",
+              sourcePortRange: "*",
+              sourceAddressPrefix: "Internet",
+              destinationAddressPrefix: "*",
+              destinationPortRange: "3389",
+            },
+          },
+        ],
+      },
+    };
     const input = parseDocument(parseJsonText("classic.json", JSON.stringify(exportDoc)))!;
     expect(input.format).toBe("pulumi-stack");
-    expect(input.nsgs.map((n) => `${n.name}:${n.rules.map((r) => r.name).join("+")}`).sort()).toEqual(["jump-nsg:deny-all-rdp+open-rdp", "other-nsg:open-rdp-udp"]);
+    expect(input.nsgs.map((n) => `${n.name}:${n.rules.map((r) => r.name).join("+")}`).sort()).toEqual([
+      "jump-nsg:deny-all-rdp+open-rdp",
+      "other-nsg:open-rdp-udp",
+    ]);
     const findings = scanInputs([input], DEFAULT_CONFIG).findings;
     // The inline Deny shadows the standalone Allow's TCP and the Internet part; only its non-Internet
     // share ('*' minus Internet = private space) remains, which is not exposure. UDP from '*' is exposed.

@@ -26,7 +26,14 @@ const ruleArb = fc.record({
 });
 const stackArb = fc.array(fc.array(ruleArb, { minLength: 1, maxLength: 6 }), { minLength: 1, maxLength: 4 });
 
-interface RuleSpec { access: string; protocol: string; source: string; port: string; standalone: boolean; linked: string }
+interface RuleSpec {
+  access: string;
+  protocol: string;
+  source: string;
+  port: string;
+  standalone: boolean;
+  linked: string;
+}
 type Stack = RuleSpec[][];
 
 const nsgUrn = (i: number): string => `urn:pulumi:dev::app::${NSG_TYPE}::nsg-${i}`;
@@ -37,20 +44,49 @@ function preview(stack: Stack, only: ReadonlySet<number>): string {
   stack.forEach((rules, i) => {
     if (!only.has(i)) return;
     const flat = (r: RuleSpec, j: number) => ({
-      name: `r${i}-${j}`, priority: 100 + j * 10, direction: "Inbound", access: r.access, protocol: r.protocol,
-      sourceAddressPrefix: r.source, sourcePortRange: "*", destinationAddressPrefix: "*", destinationPortRange: r.port,
+      name: `r${i}-${j}`,
+      priority: 100 + j * 10,
+      direction: "Inbound",
+      access: r.access,
+      protocol: r.protocol,
+      sourceAddressPrefix: r.source,
+      sourcePortRange: "*",
+      destinationAddressPrefix: "*",
+      destinationPortRange: r.port,
     });
     const inline = rules.flatMap((r, j) => (r.standalone ? [] : [flat(r, j)]));
     // Half the NSGs have a name known at preview; the others are auto-named (unknown).
     const named = i % 2 === 0 ? { networkSecurityGroupName: `nsg-${i}` } : {};
-    steps.push({ op: "create", urn: nsgUrn(i), newState: { urn: nsgUrn(i), type: NSG_TYPE, inputs: { resourceGroupName: "rg", ...named, securityRules: inline } } });
+    steps.push({
+      op: "create",
+      urn: nsgUrn(i),
+      newState: {
+        urn: nsgUrn(i),
+        type: NSG_TYPE,
+        inputs: { resourceGroupName: "rg", ...named, securityRules: inline },
+      },
+    });
     rules.forEach((r, j) => {
       if (!r.standalone) return;
       const urn = `urn:pulumi:dev::app::${RULE_TYPE}::r${i}-${j}`;
       const nsgName = r.linked === "name" && i % 2 === 0 ? `nsg-${i}` : UNKNOWN;
       const deps = r.linked === "dependency" ? { networkSecurityGroupName: [nsgUrn(i)] } : {};
       const { name: _n, ...fields } = flat(r, j);
-      steps.push({ op: "create", urn, newState: { urn, type: RULE_TYPE, inputs: { resourceGroupName: "rg", networkSecurityGroupName: nsgName, securityRuleName: `r${i}-${j}`, ...fields }, propertyDependencies: deps } });
+      steps.push({
+        op: "create",
+        urn,
+        newState: {
+          urn,
+          type: RULE_TYPE,
+          inputs: {
+            resourceGroupName: "rg",
+            networkSecurityGroupName: nsgName,
+            securityRuleName: `r${i}-${j}`,
+            ...fields,
+          },
+          propertyDependencies: deps,
+        },
+      });
     });
   });
   return JSON.stringify({ steps });
@@ -59,7 +95,9 @@ function preview(stack: Stack, only: ReadonlySet<number>): string {
 /** Verdicts per rule (check id and rule name), for the NSGs in `only`. */
 function verdicts(stack: Stack, only: ReadonlySet<number>): string[] {
   const input = parseDocument(parseJsonText("preview.json", preview(stack, only)))!;
-  return scanInputs([input], DEFAULT_CONFIG).findings.map((f) => `${f.checkId}:${f.rule?.name ?? f.resource.name}`).sort();
+  return scanInputs([input], DEFAULT_CONFIG)
+    .findings.map((f) => `${f.checkId}:${f.rule?.name ?? f.resource.name}`)
+    .sort();
 }
 
 describe("grouping of standalone rules (property)", () => {

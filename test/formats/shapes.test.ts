@@ -45,7 +45,9 @@ const EXPECTED: Record<string, string[]> = {
 
 const verdict = async (file: string): Promise<string[]> => {
   const input = parseDocument(await readJsonFile(fixture(`shapes/${file}`), 1 << 24))!;
-  return scanInputs([input], DEFAULT_CONFIG).findings.map((f) => `${f.checkId}:${f.rule?.name ?? "-"}`).sort();
+  return scanInputs([input], DEFAULT_CONFIG)
+    .findings.map((f) => `${f.checkId}:${f.rule?.name ?? "-"}`)
+    .sort();
 };
 
 describe("issue 12 input shapes: each gets its verdict", () => {

@@ -21,7 +21,16 @@ const READINGS: Record<string, string[]> = {
 
 const otherRule = fc.record({
   access: fc.constantFrom("Allow", "Deny"),
-  source: fc.constantFrom("*", "Internet", "10.0.0.0/8", "203.0.113.0/24", "0.0.0.0/0", "::/0", "2001:db8::/32", "VirtualNetwork"),
+  source: fc.constantFrom(
+    "*",
+    "Internet",
+    "10.0.0.0/8",
+    "203.0.113.0/24",
+    "0.0.0.0/0",
+    "::/0",
+    "2001:db8::/32",
+    "VirtualNetwork",
+  ),
   port: fc.constantFrom("3389", "*", "22"),
 });
 const nsgArb = fc.record({
@@ -31,18 +40,28 @@ const nsgArb = fc.record({
   at: fc.nat(5),
 });
 
-const exposes = (rules: RuleInput[]): boolean => scan(rules).some((f) => f.checkId === "RDPG001" || f.checkId === "RDPG002");
+const exposes = (rules: RuleInput[]): boolean =>
+  scan(rules).some((f) => f.checkId === "RDPG001" || f.checkId === "RDPG002");
 
 describe("conservative direction (property)", () => {
   it("if any reading of an uncertain source exposes RDP, the engine's reading does too", () => {
     fc.assert(
       fc.property(nsgArb, ({ others, uncertain, access, at }) => {
         const build = (source: string): RuleInput[] => {
-          const list: Partial<RuleInput>[] = others.map((o) => ({ access: o.access, sourceAddressPrefix: o.source, destinationPortRange: o.port }));
-          list.splice(Math.min(at, list.length), 0, { access, sourceAddressPrefix: source, destinationPortRange: "3389" });
+          const list: Partial<RuleInput>[] = others.map((o) => ({
+            access: o.access,
+            sourceAddressPrefix: o.source,
+            destinationPortRange: o.port,
+          }));
+          list.splice(Math.min(at, list.length), 0, {
+            access,
+            sourceAddressPrefix: source,
+            destinationPortRange: "3389",
+          });
           return list.map((r, i) => rule({ name: `r${i}`, priority: 100 + i * 10, ...r }));
         };
-        if (READINGS[uncertain]!.some((reading) => exposes(build(reading)))) expect(exposes(build(uncertain))).toBe(true);
+        if (READINGS[uncertain]!.some((reading) => exposes(build(reading))))
+          expect(exposes(build(uncertain))).toBe(true);
       }),
       { numRuns: 500 },
     );

@@ -11,10 +11,26 @@ import { DEFAULT_INBOUND_RULES, RuleInput } from "../../src/nsg/rules";
  * space (all prefix boundaries), then asks "which rule decides this flow first?" exactly as Azure does.
  */
 
-const BASES = [0, ip("10.0.0.0"), ip("20.0.0.0"), ip("100.64.0.0"), ip("172.16.0.0"), ip("192.168.0.0"), ip("203.0.113.0"), ip("255.255.255.0")];
+const BASES = [
+  0,
+  ip("10.0.0.0"),
+  ip("20.0.0.0"),
+  ip("100.64.0.0"),
+  ip("172.16.0.0"),
+  ip("192.168.0.0"),
+  ip("203.0.113.0"),
+  ip("255.255.255.0"),
+];
 const PRIVATE: [number, number][] = [
-  ["0.0.0.0", 8], ["10.0.0.0", 8], ["100.64.0.0", 10], ["127.0.0.0", 8], ["169.254.0.0", 16],
-  ["172.16.0.0", 12], ["192.168.0.0", 16], ["224.0.0.0", 4], ["240.0.0.0", 4],
+  ["0.0.0.0", 8],
+  ["10.0.0.0", 8],
+  ["100.64.0.0", 10],
+  ["127.0.0.0", 8],
+  ["169.254.0.0", 16],
+  ["172.16.0.0", 12],
+  ["192.168.0.0", 16],
+  ["224.0.0.0", 4],
+  ["240.0.0.0", 4],
 ].map(([a, l]) => cidr(`${a}/${l}`));
 
 function ip(s: string): number {
@@ -31,9 +47,18 @@ function cidr(s: string): [number, number] {
 }
 
 type Src = { kind: "cidr"; text: string } | { kind: "any" } | { kind: "internet" } | { kind: "vnet" };
-interface GenRule { name: string; priority: number; allow: boolean; proto: "Tcp" | "Udp" | "*"; src: Src; dst: string; ports: string }
+interface GenRule {
+  name: string;
+  priority: number;
+  allow: boolean;
+  proto: "Tcp" | "Udp" | "*";
+  src: Src;
+  dst: string;
+  ports: string;
+}
 
-const prefixArb = fc.tuple(fc.constantFrom(...BASES), fc.integer({ min: 0, max: 2 ** 20 }), fc.integer({ min: 0, max: 32 }))
+const prefixArb = fc
+  .tuple(fc.constantFrom(...BASES), fc.integer({ min: 0, max: 2 ** 20 }), fc.integer({ min: 0, max: 32 }))
   .map(([base, off, len]) => `${toIp(Math.min(base + off * 256, 2 ** 32 - 1))}/${len}`);
 const srcArb: fc.Arbitrary<Src> = fc.oneof(
   { weight: 6, arbitrary: prefixArb.map((text) => ({ kind: "cidr" as const, text })) },
@@ -41,14 +66,26 @@ const srcArb: fc.Arbitrary<Src> = fc.oneof(
   { weight: 1, arbitrary: fc.constant({ kind: "internet" as const }) },
   { weight: 1, arbitrary: fc.constant({ kind: "vnet" as const }) },
 );
-const portsArb = fc.oneof(fc.constant("*"), fc.constant("3389"), fc.constant("3390"),
-  fc.tuple(fc.integer({ min: 3380, max: 3395 }), fc.integer({ min: 0, max: 10 })).map(([a, w]) => `${a}-${a + w}`));
+const portsArb = fc.oneof(
+  fc.constant("*"),
+  fc.constant("3389"),
+  fc.constant("3390"),
+  fc.tuple(fc.integer({ min: 3380, max: 3395 }), fc.integer({ min: 0, max: 10 })).map(([a, w]) => `${a}-${a + w}`),
+);
 const ruleArb = fc.record({
-  allow: fc.boolean(), proto: fc.constantFrom("Tcp" as const, "Udp" as const, "*" as const), src: srcArb,
-  dst: fc.oneof(fc.constant("*"), prefixArb), ports: portsArb,
+  allow: fc.boolean(),
+  proto: fc.constantFrom("Tcp" as const, "Udp" as const, "*" as const),
+  src: srcArb,
+  dst: fc.oneof(fc.constant("*"), prefixArb),
+  ports: portsArb,
 });
-const rulesArb = fc.uniqueArray(fc.integer({ min: 100, max: 4096 }), { minLength: 1, maxLength: 7 }).chain((prios) =>
-  fc.tuple(...prios.map(() => ruleArb)).map((rs) => rs.map((r, i): GenRule => ({ ...r, name: `r${i}`, priority: prios[i]! }))));
+const rulesArb = fc
+  .uniqueArray(fc.integer({ min: 100, max: 4096 }), { minLength: 1, maxLength: 7 })
+  .chain((prios) =>
+    fc
+      .tuple(...prios.map(() => ruleArb))
+      .map((rs) => rs.map((r, i): GenRule => ({ ...r, name: `r${i}`, priority: prios[i]! }))),
+  );
 
 function srcRange(s: Src): [number, number] | "vnet" {
   if (s.kind === "cidr") return cidr(s.text);
@@ -98,10 +135,23 @@ function referenceExposure(rules: GenRule[], rdpPorts: number[], proto: "Tcp" | 
 }
 
 function toInput(r: GenRule): RuleInput {
-  const src = r.src.kind === "cidr" ? r.src.text : r.src.kind === "any" ? "*" : r.src.kind === "internet" ? "Internet" : "VirtualNetwork";
+  const src =
+    r.src.kind === "cidr"
+      ? r.src.text
+      : r.src.kind === "any"
+        ? "*"
+        : r.src.kind === "internet"
+          ? "Internet"
+          : "VirtualNetwork";
   return {
-    name: r.name, priority: r.priority, direction: "Inbound", access: r.allow ? "Allow" : "Deny", protocol: r.proto,
-    sourceAddressPrefix: src, destinationAddressPrefix: r.dst, destinationPortRange: r.ports,
+    name: r.name,
+    priority: r.priority,
+    direction: "Inbound",
+    access: r.allow ? "Allow" : "Deny",
+    protocol: r.proto,
+    sourceAddressPrefix: src,
+    destinationAddressPrefix: r.dst,
+    destinationPortRange: r.ports,
   };
 }
 
@@ -117,12 +167,18 @@ describe("engine agrees with a brute-force reference", () => {
           const engine = evaluation.exposures.filter((e) => e.protocol === proto.toUpperCase());
           const refRules = new Set([...ref.keys()].map((k) => k.split("@")[0]));
           // The reference samples IPv4 only; `*` also admits IPv6, which it does not model.
-          expect(new Set(engine.filter((e) => e.exposed.v4.length > 0).map((e) => e.rule.input.name))).toEqual(refRules);
+          expect(new Set(engine.filter((e) => e.exposed.v4.length > 0).map((e) => e.rule.input.name))).toEqual(
+            refRules,
+          );
           // Every sampled public source: exposed by the engine exactly when the reference says so.
-          const allSamples = samples(rules.map((r) => srcRange(r.src)).filter((r): r is [number, number] => r !== "vnet"));
+          const allSamples = samples(
+            rules.map((r) => srcRange(r.src)).filter((r): r is [number, number] => r !== "vnet"),
+          );
           for (const e of engine) {
             for (const s of allSamples) {
-              expect(contains(e.exposed.v4, s), `${e.rule.input.name} ${toIp(s)}`).toBe(ref.has(`${e.rule.input.name}@${s}`));
+              expect(contains(e.exposed.v4, s), `${e.rule.input.name} ${toIp(s)}`).toBe(
+                ref.has(`${e.rule.input.name}@${s}`),
+              );
             }
           }
         }
@@ -132,7 +188,10 @@ describe("engine agrees with a brute-force reference", () => {
   });
 
   it("Azure's default rules never expose RDP on their own", () => {
-    const evaluation = evaluateNsg({ id: "n", name: "n", type: "t", rules: DEFAULT_INBOUND_RULES }, engineOptions({ ...DEFAULT_CONFIG, maxPublicSourceAddresses: 0 }));
+    const evaluation = evaluateNsg(
+      { id: "n", name: "n", type: "t", rules: DEFAULT_INBOUND_RULES },
+      engineOptions({ ...DEFAULT_CONFIG, maxPublicSourceAddresses: 0 }),
+    );
     expect(evaluation.exposures).toEqual([]);
   });
 });

@@ -4,14 +4,34 @@ import { unresolved } from "../../src/nsg/rules";
 
 describe("sources", () => {
   it.each([
-    ["*"], ["Any"], ["any"], ["Internet"], ["internet"], ["INTERNET"], ["0.0.0.0/0"], ["0.0.0.0"], ["::/0"], [" Internet "], ["AzureCloud"], ["AzureCloud.WestEurope"],
+    ["*"],
+    ["Any"],
+    ["any"],
+    ["Internet"],
+    ["internet"],
+    ["INTERNET"],
+    ["0.0.0.0/0"],
+    ["0.0.0.0"],
+    ["::/0"],
+    [" Internet "],
+    ["AzureCloud"],
+    ["AzureCloud.WestEurope"],
   ])("source %j exposes RDP", (src) => {
     expect(ids(scan([rule({ sourceAddressPrefix: src })]))).toEqual(["RDPG001:rdp"]);
   });
 
   it.each([
-    ["10.0.0.0/8"], ["172.16.5.0/24"], ["192.168.1.10"], ["100.64.0.0/10"], ["fc00::/7"], ["VirtualNetwork"], ["AzureLoadBalancer"],
-    ["203.0.113.7"], ["203.0.113.7/32"], ["203.0.113.0/24"], ["2001:db8::1/128"],
+    ["10.0.0.0/8"],
+    ["172.16.5.0/24"],
+    ["192.168.1.10"],
+    ["100.64.0.0/10"],
+    ["fc00::/7"],
+    ["VirtualNetwork"],
+    ["AzureLoadBalancer"],
+    ["203.0.113.7"],
+    ["203.0.113.7/32"],
+    ["203.0.113.0/24"],
+    ["2001:db8::1/128"],
   ])("source %j does not expose RDP", (src) => {
     expect(scan([rule({ sourceAddressPrefix: src })])).toEqual([]);
   });
@@ -28,23 +48,42 @@ describe("sources", () => {
   });
 
   it("sums exposure across rules of one NSG", () => {
-    const rules = [0, 1, 2].map((i) => rule({ name: `r${i}`, priority: 100 + i, sourceAddressPrefix: `198.51.${i}.0/24` }));
+    const rules = [0, 1, 2].map((i) =>
+      rule({ name: `r${i}`, priority: 100 + i, sourceAddressPrefix: `198.51.${i}.0/24` }),
+    );
     expect(ids(scan(rules))).toEqual(["RDPG001:r0", "RDPG001:r1", "RDPG001:r2"]);
     expect(scan(rules.slice(0, 1))).toEqual([]);
   });
 
   it("ignores trusted prefixes and trusted service tags", () => {
-    expect(scan([rule({ sourceAddressPrefix: "198.51.100.0/22" })], { trustedSourcePrefixes: ["198.51.100.0/22"] })).toEqual([]);
-    expect(scan([rule({ sourceAddressPrefix: "GatewayManager" })], { trustedSourcePrefixes: ["GatewayManager"] })).toEqual([]);
+    expect(
+      scan([rule({ sourceAddressPrefix: "198.51.100.0/22" })], { trustedSourcePrefixes: ["198.51.100.0/22"] }),
+    ).toEqual([]);
+    expect(
+      scan([rule({ sourceAddressPrefix: "GatewayManager" })], { trustedSourcePrefixes: ["GatewayManager"] }),
+    ).toEqual([]);
   });
 
   it("treats application security groups as internal sources", () => {
-    expect(scan([rule({ sourceAddressPrefix: undefined, sourceApplicationSecurityGroups: ["/subscriptions/s/asg/admins"] })])).toEqual([]);
+    expect(
+      scan([
+        rule({ sourceAddressPrefix: undefined, sourceApplicationSecurityGroups: ["/subscriptions/s/asg/admins"] }),
+      ]),
+    ).toEqual([]);
   });
 });
 
 describe("ports and protocols", () => {
-  it.each([["3389"], ["*"], ["3000-4000"], ["3389-3389"], ["22,3389"], ["3388-3390, 23000"], ["3300 - 3400"], ["22 3389"]])("port %j covers RDP", (port) => {
+  it.each([
+    ["3389"],
+    ["*"],
+    ["3000-4000"],
+    ["3389-3389"],
+    ["22,3389"],
+    ["3388-3390, 23000"],
+    ["3300 - 3400"],
+    ["22 3389"],
+  ])("port %j covers RDP", (port) => {
     expect(ids(scan([rule({ destinationPortRange: port })]))).toEqual(["RDPG001:rdp"]);
   });
 
@@ -53,7 +92,9 @@ describe("ports and protocols", () => {
   });
 
   it("reads destinationPortRanges lists", () => {
-    expect(ids(scan([rule({ destinationPortRange: undefined, destinationPortRanges: ["22", "3380-3390"] })]))).toEqual(["RDPG001:rdp"]);
+    expect(ids(scan([rule({ destinationPortRange: undefined, destinationPortRanges: ["22", "3380-3390"] })]))).toEqual([
+      "RDPG001:rdp",
+    ]);
   });
 
   it("uses the configured RDP ports", () => {
@@ -109,7 +150,12 @@ describe("priority and shadowing", () => {
   it("a Deny for one destination hides only that destination", () => {
     const f = scan([deny({ destinationAddressPrefix: "10.0.0.4" }), rule({ priority: 200 })]);
     expect(ids(f)).toEqual(["RDPG001:rdp"]);
-    expect(scan([deny({ destinationAddressPrefix: "10.0.0.0/24" }), rule({ priority: 200, destinationAddressPrefix: "10.0.0.4" })])).toEqual([]);
+    expect(
+      scan([
+        deny({ destinationAddressPrefix: "10.0.0.0/24" }),
+        rule({ priority: 200, destinationAddressPrefix: "10.0.0.4" }),
+      ]),
+    ).toEqual([]);
   });
 
   it("a UDP Deny does not hide TCP", () => {
@@ -118,7 +164,10 @@ describe("priority and shadowing", () => {
   });
 
   it("an earlier Allow from an admin IP takes those flows; later Allow from Internet still exposes", () => {
-    const f = scan([rule({ name: "admin", priority: 100, sourceAddressPrefix: "203.0.113.7" }), rule({ name: "open", priority: 200 })]);
+    const f = scan([
+      rule({ name: "admin", priority: 100, sourceAddressPrefix: "203.0.113.7" }),
+      rule({ name: "open", priority: 200 }),
+    ]);
     expect(ids(f)).toEqual(["RDPG001:open"]);
   });
 
@@ -170,7 +219,9 @@ describe("unevaluable and unknown values fail closed", () => {
   });
 
   it("duplicate priorities are unevaluable", () => {
-    expect(ids(scan([rule({ name: "a" }), rule({ name: "b", sourceAddressPrefix: "10.0.0.0/8" })]))).toContain("RDPG003:a");
+    expect(ids(scan([rule({ name: "a" }), rule({ name: "b", sourceAddressPrefix: "10.0.0.0/8" })]))).toContain(
+      "RDPG003:a",
+    );
   });
 });
 

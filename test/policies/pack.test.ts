@@ -141,10 +141,12 @@ describe("nsg-no-internet-rdp-standalone (AnalyzeStack)", () => {
   });
 
   it("groups standalone rules of NSGs whose names are unknown by the NSG they come from (issue 12.1)", async () => {
-    const nsgA: ResourceSpec = { type: NATIVE_NSG, name: "nsg-a", props: { resourceGroupName: "rg-web", location: "westeurope" } };
-    const nsgB: ResourceSpec = { type: NATIVE_NSG, name: "nsg-b", props: { resourceGroupName: "rg-web", location: "westeurope" } };
+    const autoNamed = (name: string): ResourceSpec => ({ type: NATIVE_NSG, name, props: { resourceGroupName: "rg-web" } });
+    const nsgA = autoNamed("nsg-a");
+    const nsgB = autoNamed("nsg-b");
     const standalone = (name: string, nsg: ResourceSpec, over: Record<string, unknown>, deps = true): ResourceSpec => ({
-      type: NATIVE_RULE, name, props: { ...rdpRule({ name, ...over }), resourceGroupName: "rg-web", networkSecurityGroupName: UNKNOWN },
+      type: NATIVE_RULE, name,
+      props: { ...rdpRule({ name, ...over }), resourceGroupName: "rg-web", networkSecurityGroupName: UNKNOWN },
       propertyDependencies: deps ? { networkSecurityGroupName: [urnOf(nsg)] } : {},
     });
     // A Deny in NSG A must not hide an Allow in NSG B.
@@ -156,8 +158,10 @@ describe("nsg-no-internet-rdp-standalone (AnalyzeStack)", () => {
     const openA = standalone("open-a", nsgA, {});
     expect(byPolicy(await pack.analyzeStack([nsgA, denyA, openA]), "nsg-no-internet-rdp-standalone")).toEqual([]);
     // With no dependency to go by, each rule is judged alone: the Allow blocks, both get a note.
-    const lone = byPolicy(await pack.analyzeStack([nsgA, nsgB, standalone("deny-a", nsgA, { access: "Deny", priority: 100 }, false), standalone("open-b", nsgB, {}, false)]), "nsg-no-internet-rdp-standalone");
-    expect(lone.map((d) => `${d.enforcementLevel}:${d.message.match(/\[(RDPG\d+)\]/)![1]}`).sort()).toEqual(["advisory:RDPG004", "advisory:RDPG004", "mandatory:RDPG001"]);
+    const unlinked = [standalone("deny-a", nsgA, { access: "Deny", priority: 100 }, false), standalone("open-b", nsgB, {}, false)];
+    const lone = byPolicy(await pack.analyzeStack([nsgA, nsgB, ...unlinked]), "nsg-no-internet-rdp-standalone");
+    const levels = lone.map((d) => `${d.enforcementLevel}:${d.message.match(/\[(RDPG\d+)\]/)![1]}`).sort();
+    expect(levels).toEqual(["advisory:RDPG004", "advisory:RDPG004", "mandatory:RDPG001"]);
   });
 
   it("handles classic standalone rules", async () => {
