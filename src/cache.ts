@@ -10,7 +10,15 @@ export class BoundedCache<K, V> {
   get(key: K, compute: () => V): V {
     const hit = this.map.get(key);
     if (hit !== undefined || this.map.has(key)) return hit as V;
-    const value = compute();
+    return this.store(key, compute());
+  }
+
+  /** For hot paths that cannot afford a closure per call: `lookup`, then `store` on a miss. */
+  lookup(key: K): V | undefined {
+    return this.map.get(key);
+  }
+
+  store(key: K, value: V): V {
     if (this.map.size >= this.limit) this.map.clear();
     this.map.set(key, value);
     return value;
@@ -31,6 +39,14 @@ export class WeakCache<K extends object, V> {
 
 /** Memoizes a function of two objects by identity. */
 export function memoByPair<A extends object, B extends object, V>(fn: (a: A, b: B) => V): (a: A, b: B) => V {
-  const outer = new WeakCache<A, WeakCache<B, V>>();
-  return (a, b) => outer.get(a, () => new WeakCache<B, V>()).get(b, () => fn(a, b));
+  // Plain WeakMaps, no closures: this sits on the engine's hottest path.
+  const outer = new WeakMap<A, WeakMap<B, V>>();
+  return (a, b) => {
+    let inner = outer.get(a);
+    if (!inner) outer.set(a, (inner = new WeakMap()));
+    if (inner.has(b)) return inner.get(b) as V;
+    const value = fn(a, b);
+    inner.set(b, value);
+    return value;
+  };
 }

@@ -92,15 +92,17 @@ export interface ParsedSource {
  */
 const NO_TAGS: ReadonlySet<string> = new Set();
 /** Fleets repeat the same prefixes endlessly; results are immutable, so they are memoized per trusted-tag set. */
-const parseCache = new WeakCache<ReadonlySet<string>, BoundedCache<string, ParseResult<ParsedSource>>>();
+type ParseCache = BoundedCache<string, ParseResult<ParsedSource>>;
+const parseCache = new WeakCache<ReadonlySet<string>, Record<Role, ParseCache>>();
+const newCaches = (): Record<Role, ParseCache> => ({ allow: new BoundedCache(50_000), deny: new BoundedCache(50_000) });
 
 export function parseAddress(
   raw: string,
   trustedTags: ReadonlySet<string> = NO_TAGS,
   role: Role = "allow",
 ): ParseResult<ParsedSource> {
-  const cache = parseCache.get(trustedTags, () => new BoundedCache(50_000));
-  return cache.get(`${role}\u0000${raw}`, () => parseAddressUncached(raw, trustedTags, role));
+  const cache = parseCache.get(trustedTags, newCaches)[role];
+  return cache.lookup(raw) ?? cache.store(raw, parseAddressUncached(raw, trustedTags, role));
 }
 
 function parseAddressUncached(raw: string, trustedTags: ReadonlySet<string>, role: Role): ParseResult<ParsedSource> {

@@ -167,9 +167,15 @@ function matches(rule: ParsedRule, protocol: Protocol, port: number): boolean {
 interface Family<T extends Bound> {
   readonly of: (a: AddressSet) => IntervalSet<T>;
   readonly full: IntervalSet<T>;
+  /** Public addresses of the family that are not trusted: where an exposure can be. */
+  readonly universe: (trusted: AddressSet) => IntervalSet<T>;
 }
-const V4: Family<number> = { of: (a) => a.v4, full: FULL_V4 };
-const V6: Family<bigint> = { of: (a) => a.v6, full: FULL_V6 };
+const universes = new WeakCache<AddressSet, { v4: IntervalSet<number>; v6: IntervalSet<bigint> }>();
+const universeOf = (trusted: AddressSet) =>
+  universes.get(trusted, () => ({ v4: subtract(PUBLIC.v4, trusted.v4), v6: subtract(PUBLIC.v6, trusted.v6) }));
+const V4: Family<number> = { of: (a) => a.v4, full: FULL_V4, universe: (t) => universeOf(t).v4 };
+const V6: Family<bigint> = { of: (a) => a.v6, full: FULL_V6, universe: (t) => universeOf(t).v6 };
+const isAllow = (r: ParsedRule): boolean => r.allow;
 
 /**
  * Every Allow rule's public sources that reach RDP on `protocol`, per configured port.
@@ -188,6 +194,7 @@ function exposuresFor(rules: readonly ParsedRule[], protocol: Protocol, opts: En
     if (!active.some((r) => r.allow && !addrIsEmpty(publicCandidates(r.sources, opts.trusted)))) continue;
     const atPort = new Map<ParsedRule, AddressSet>();
     const sweep: Sweep = {
+      trusted: opts.trusted,
       expose: (r, part) => {
         const prev = atPort.get(r);
         atPort.set(r, prev ? addrUnion(prev, part) : part);
@@ -216,7 +223,18 @@ function exposuresFor(rules: readonly ParsedRule[], protocol: Protocol, opts: En
   return out;
 }
 
+/**
+ * `candidate` itself when `x` holds the same intervals: exposures keep the identity of the rule's
+ * memoized public sources, so counting and formatting them is memoized too.
+ */
+function sameOr<T extends Bound>(x: IntervalSet<T>, candidate: IntervalSet<T>): IntervalSet<T> {
+  if (x === candidate || x.length !== candidate.length) return x;
+  for (let i = 0; i < x.length; i++) if (x[i]![0] !== candidate[i]![0] || x[i]![1] !== candidate[i]![1]) return x;
+  return candidate;
+}
+
 interface Sweep {
+  readonly trusted: AddressSet;
   /** An Allow exposes these sources in some cell. */
   readonly expose: (r: ParsedRule, part: AddressSet) => void;
   /** A higher rule decided part of an exposing Allow's sources first (for messages). */
@@ -235,9 +253,19 @@ function sweepFamily<T extends Bound>(
   sweep: Sweep,
   wrap: (set: IntervalSet<T>) => AddressSet,
 ): void {
-  const universe = subtract(fam.of(PUBLIC), fam.of(opts.trusted));
+  // One identity per trusted set: exposures that are "everything public" keep it, so formatting
+  // and counting them is memoized.
+  const universe = fam.universe(opts.trusted);
   const exposing = active.filter((r) => r.allow && fam.of(r.sources).length > 0 && fam.of(r.destinations).length > 0);
-  if (exposing.length > 0) {
+  const full = fam.full[0]!;
+  const wholeFamily = (h: ParsedRule): boolean => {
+    const d = fam.of(h.destinations);
+    return d.length === 1 && d[0]![0] === full[0] && d[0]![1] === full[1];
+  };
+  if (exposing.length > 0 && active.every((r) => fam.of(r.destinations).length === 0 || wholeFamily(r))) {
+    // The usual NSG: every destination is `*` (or another family): one cell, no index.
+    sweepCell(active, universe, fam, (r) => fam.of(r.destinations).length > 0, isAllow, sweep, wrap);
+  } else if (exposing.length > 0) {
     const points = cellPoints(
       active.map((r) => fam.of(r.destinations)),
       exposing.map((r) => fam.of(r.destinations)),
@@ -266,12 +294,7 @@ function sweepFamily<T extends Bound>(
     if (r.allow && fam.of(r.sources).length > 0 && r.destinations.atoms.kind === "some")
       for (const a of r.destinations.atoms.items) named.add(a);
   }
-  // Normalized sets: covering the whole family is being exactly one interval over it.
-  const full = fam.full[0]!;
-  const wholeFamily = (h: ParsedRule): boolean => {
-    const d = fam.of(h.destinations);
-    return d.length === 1 && d[0]![0] === full[0] && d[0]![1] === full[1];
-  };
+
   for (const atom of named) {
     const names = (h: ParsedRule): boolean => {
       const atoms = h.destinations.atoms;
@@ -321,7 +344,7 @@ function sweepCell<T extends Bound>(
       const sources = fam.of(r.sources);
       if (!overlaps(before, sources)) continue;
       if (participates(r)) {
-        sweep.expose(r, wrap(intersect(before, sources)));
+        sweep.expose(r, wrap(sameOr(intersect(before, sources), fam.of(publicCandidates(r.sources, sweep.trusted)))));
         for (const d of deciders) if (overlaps(fam.of(d.sources), sources)) sweep.shadowed(r, d);
       }
       next = subtract(next, sources);

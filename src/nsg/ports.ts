@@ -17,7 +17,7 @@ const RANGE = /^(\d{1,5})\s*-\s*(\d{1,5})$/;
 const cache = new BoundedCache<string, ParseResult<PortSet>>(10_000);
 
 export function parsePortSpec(raw: string): ParseResult<PortSet> {
-  return cache.get(raw, () => parsePortSpecUncached(raw));
+  return cache.lookup(raw) ?? cache.store(raw, parsePortSpecUncached(raw));
 }
 
 function parsePortSpecUncached(raw: string): ParseResult<PortSet> {
