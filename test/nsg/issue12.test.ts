@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, DEFAULT_CONFIG, applyExemptions, loadConfig } from "../../src/config";
+import { DEFAULT_CONFIG, applyExemptions, loadConfig } from "../../src/config";
+import { ConfigError } from "../../src/errors";
 import { evaluateArmString } from "../../src/formats/arm-expressions";
 import { parseDocument } from "../../src/formats/detect";
 import { parseJsonText } from "../../src/formats/json-source";
