@@ -1,7 +1,7 @@
 import Ajv, { ErrorObject } from "ajv";
 import addFormats from "ajv-formats";
 import { BoundedCache, WeakCache } from "./cache";
-import { expiredExemption } from "./checks";
+import { exemptionExpired } from "./checks";
 import { ConfigError } from "./errors";
 import { AddressSet, EMPTY, addrUnion, parseAddress, publicCount } from "./nsg/addresses";
 import { EngineOptions } from "./nsg/evaluate";
@@ -298,15 +298,7 @@ export function applyExemptions(
     const key = `${match.e.resource}|${f.resource.id}`;
     if (!expiredReported.has(key)) {
       expiredReported.add(key);
-      out.push({
-        checkId: expiredExemption.id,
-        severity: expiredExemption.severity,
-        resource: f.resource,
-        location: f.location,
-        reason: `exemption '${match.e.resource}' (${match.e.reason}) expired on ${match.e.expires}`,
-        message: `Exemption '${match.e.resource}' for '${f.resource.name}' expired on ${match.e.expires}; its findings are reported again`,
-        fix: expiredExemption.help,
-      });
+      out.push(exemptionExpired.finding(f, match.e));
     }
   }
   return out;

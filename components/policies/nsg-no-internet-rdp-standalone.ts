@@ -1,11 +1,11 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { internetRdpTcp } from "../../src/checks";
+import { nsgNoInternetRdp } from "../../src/checks";
 import { CONFIG_PROPERTIES } from "../../src/config";
 import { scanNsgs } from "../../src/engine";
 import { PulumiResource, groupNsgs, isNsgType, isRuleType, nsgFromPulumi, ruleFromPulumi } from "../../src/formats/pulumi-resource";
 import { PolicyConfigInput, policyConfig, proxyGet, reportFinding } from "./pulumi-props";
 
-export const STANDALONE_POLICY = `${internetRdpTcp.name}-standalone`;
+export const STANDALONE_POLICY = `${nsgNoInternetRdp.name}-standalone`;
 
 /**
  * nsg-no-internet-rdp-standalone (RDPG001-RDPG005 for standalone rules): groups every NSG and
@@ -18,7 +18,7 @@ export const STANDALONE_POLICY = `${internetRdpTcp.name}-standalone`;
 export function nsgNoInternetRdpStandalonePolicy(base: PolicyConfigInput = {}): StackValidationPolicy {
   return {
     name: STANDALONE_POLICY,
-    description: `${internetRdpTcp.title} (standalone security rules, judged with their NSG).`,
+    description: `${nsgNoInternetRdp.title} (standalone security rules, judged with their NSG).`,
     enforcementLevel: "mandatory",
     configSchema: { properties: CONFIG_PROPERTIES },
     validateStack: (args, reportViolation) => {

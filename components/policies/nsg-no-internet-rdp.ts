@@ -1,5 +1,5 @@
 import { ResourceValidationPolicy } from "@pulumi/policy";
-import { internetRdpTcp } from "../../src/checks";
+import * as checks from "../../src/checks";
 import { CONFIG_PROPERTIES } from "../../src/config";
 import { scanNsgs } from "../../src/engine";
 import { isRecord, plainGet } from "../../src/formats/fields";
@@ -19,19 +19,19 @@ import { PolicyConfigInput, policyConfig, reportFinding, snapshotProps } from ".
  */
 export function nsgNoInternetRdpPolicy(base: PolicyConfigInput = {}): ResourceValidationPolicy {
   return {
-    name: internetRdpTcp.name,
-    description: `${internetRdpTcp.title}. ${internetRdpTcp.rationale}`,
+    name: checks.nsgNoInternetRdp.name,
+    description: `${checks.nsgNoInternetRdp.title}. ${checks.nsgNoInternetRdp.rationale}`,
     enforcementLevel: "mandatory",
     configSchema: { properties: CONFIG_PROPERTIES },
     validateResource: (args, reportViolation) => {
       if (!isNsgType(args.type)) return;
-      const config = policyConfig(args.getConfig(), internetRdpTcp.name, base);
+      const config = policyConfig(args.getConfig(), checks.nsgNoInternetRdp.name, base);
       const resource: PulumiResource = { type: args.type, urn: args.urn, name: args.name, props: snapshotProps(args.props) };
       const { findings } = scanNsgs([nsgFromPulumi(resource).nsg], config);
       for (const f of findings) reportFinding(reportViolation, f);
     },
     remediateResource: (args) => {
-      const config = policyConfig(args.getConfig(), internetRdpTcp.name, base);
+      const config = policyConfig(args.getConfig(), checks.nsgNoInternetRdp.name, base);
       const prefixes = config.remediationSourcePrefixes;
       if (prefixes.length === 0) return undefined;
       const props = plainCopy(args.props);

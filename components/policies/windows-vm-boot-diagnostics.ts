@@ -1,7 +1,7 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { bootDiagnostics } from "../../src/checks";
+import * as checks from "../../src/checks";
 import { windowsVmFromPulumi } from "../../src/formats/pulumi-resource";
-import { proxyGet } from "./pulumi-props";
+import { proxyGet, reportFinding } from "./pulumi-props";
 
 /**
  * windows-vm-boot-diagnostics (RDPG010, advisory): Serial Console, the runbook's way into a VM that
@@ -9,14 +9,15 @@ import { proxyGet } from "./pulumi-props";
  * once per resource, so the per-resource Analyze path stays as cheap as possible.
  */
 export const windowsVmBootDiagnostics: StackValidationPolicy = {
-  name: bootDiagnostics.name,
-  description: `${bootDiagnostics.title}. ${bootDiagnostics.rationale}`,
+  name: checks.windowsVmBootDiagnostics.name,
+  description: `${checks.windowsVmBootDiagnostics.title}. ${checks.windowsVmBootDiagnostics.rationale}`,
   enforcementLevel: "advisory",
   validateStack: (args, reportViolation) => {
     for (const r of args.resources) {
       const vm = windowsVmFromPulumi({ type: r.type, urn: r.urn, name: r.name, props: r.props }, proxyGet);
       if (vm && vm.bootDiagnostics === false) {
-        reportViolation(`[${bootDiagnostics.id}] Windows VM '${vm.name}' has boot diagnostics disabled, so Serial Console cannot be used to repair RDP.\nFix: ${bootDiagnostics.help}`, vm.urn);
+        const finding = checks.windowsVmBootDiagnostics.finding({ id: vm.urn, name: vm.name, type: vm.type });
+        reportFinding(reportViolation, finding, vm.urn);
       }
     }
   },

@@ -1,7 +1,7 @@
 import { StackValidationPolicy } from "@pulumi/policy";
-import { hardeningExtension } from "../../src/checks";
+import * as checks from "../../src/checks";
 import { PulumiResource, hardenedVmNames, windowsVmFromPulumi } from "../../src/formats/pulumi-resource";
-import { proxyGet } from "./pulumi-props";
+import { proxyGet, reportFinding } from "./pulumi-props";
 
 /**
  * windows-vm-rdp-hardening (RDPG011, advisory): every Windows VM in the stack should carry the
@@ -9,8 +9,8 @@ import { proxyGet } from "./pulumi-props";
  * certificate in the state the runbook repairs by hand.
  */
 export const windowsVmRdpHardening: StackValidationPolicy = {
-  name: hardeningExtension.name,
-  description: `${hardeningExtension.title}. ${hardeningExtension.rationale}`,
+  name: checks.windowsVmRdpHardening.name,
+  description: `${checks.windowsVmRdpHardening.title}. ${checks.windowsVmRdpHardening.rationale}`,
   enforcementLevel: "advisory",
   validateStack: (args, reportViolation) => {
     const resources: PulumiResource[] = args.resources.map((r) => ({ type: r.type, urn: r.urn, name: r.name, props: r.props }));
@@ -18,7 +18,8 @@ export const windowsVmRdpHardening: StackValidationPolicy = {
     for (const r of resources) {
       const vm = windowsVmFromPulumi(r, proxyGet);
       if (vm && !hardened.has(vm.name.toLowerCase())) {
-        reportViolation(`[${hardeningExtension.id}] Windows VM '${vm.name}' has no RDP hardening extension.\nFix: ${hardeningExtension.help}`, vm.urn);
+        const finding = checks.windowsVmRdpHardening.finding({ id: vm.urn, name: vm.name, type: vm.type });
+        reportFinding(reportViolation, finding, vm.urn);
       }
     }
   },

@@ -1,5 +1,5 @@
 import { ConfigError } from "../errors";
-import { internetRdpTcp } from "../checks";
+import { nsgNoInternetRdp } from "../checks";
 import { readJsonFile } from "../formats/json-source";
 
 /**
@@ -10,9 +10,9 @@ export async function readConfigFile(file: string): Promise<Record<string, unkno
   const doc = await readJsonFile(file, 16 * 1024 * 1024);
   const v = doc.value;
   if (typeof v !== "object" || v === null || Array.isArray(v)) throw new ConfigError(`${file}: config must be a JSON object`);
-  const packSection = (v as Record<string, unknown>)[internetRdpTcp.name];
+  const packSection = (v as Record<string, unknown>)[nsgNoInternetRdp.name];
   if (packSection !== undefined) {
-    if (typeof packSection !== "object" || packSection === null || Array.isArray(packSection)) throw new ConfigError(`${file}: '${internetRdpTcp.name}' must be an object`);
+    if (typeof packSection !== "object" || packSection === null || Array.isArray(packSection)) throw new ConfigError(`${file}: '${nsgNoInternetRdp.name}' must be an object`);
     const { enforcementLevel: _level, ...rest } = packSection as Record<string, unknown>;
     return rest;
   }

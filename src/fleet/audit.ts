@@ -1,11 +1,6 @@
 import {
-  bootDiagnostics,
-  hardeningDrift,
-  hardeningExtension,
-  internetRdpTcp,
-  internetRdpUdp,
-  unevaluableRule,
-  vmUnreachable,
+  nsgNoInternetRdp, nsgNoInternetRdpUdp, nsgRuleUnevaluable, vmRdpHardeningDrift, vmUnreachable, windowsVmBootDiagnostics,
+  windowsVmRdpHardening,
 } from "../checks";
 import { GuardConfig, applyExemptions, engineOptions } from "../config";
 import type { CloudName } from "../azure/clouds";
@@ -324,79 +319,29 @@ function exposureOf(
 
 export function vmAuditFindings(vm: VmAudit): Finding[] {
   if (vm.status.includes("not-windows")) return [];
-  const resource = { id: vm.id, name: vm.name, type: "Microsoft.Compute/virtualMachines" };
   const out: Finding[] = [];
   if (vm.status.includes("unreachable")) {
-    const why =
-      vm.powerState !== "running" ? `VM is ${vm.powerState}` : `VM agent not ready (${vm.agent?.status ?? "unknown"})`;
-    out.push({
-      checkId: vmUnreachable.id,
-      severity: vmUnreachable.severity,
-      resource,
-      reason: why,
-      message: `Windows VM '${vm.name}' cannot be repaired online: ${why}`,
-      fix: vmUnreachable.help,
-    });
+    const why = vm.powerState !== "running" ? `VM is ${vm.powerState}` : `VM agent not ready (${vm.agent?.status ?? "unknown"})`;
+    out.push(vmUnreachable.finding(vm, why));
   }
   if (vm.exposure.exposed) {
-    const check = vm.exposure.protocol === "UDP" ? internetRdpUdp : internetRdpTcp;
+    const protocol = vm.exposure.protocol ?? "TCP";
     const rules = vm.exposure.rules.map((r) => `${r.nsgName}/${r.rule} (priority ${r.priority})`).join(", ");
-    const reason =
-      vm.exposure.reason ?? `effective NIC+subnet rules ${rules} admit ${vm.exposure.publicAddresses} public addresses`;
-    out.push({
-      checkId: check.id,
-      severity: check.severity,
-      resource,
-      reason,
-      message:
-        `Windows VM '${vm.name}' is reachable on RDP port ${vm.exposure.ports.join(", ")} ` +
-        `over ${vm.exposure.protocol ?? "TCP"} from the Internet: ${reason}`,
-      fix: check.help,
-    });
+    const reason = vm.exposure.reason
+      ?? `effective NIC+subnet rules ${rules} admit ${vm.exposure.publicAddresses} public addresses`;
+    const check = protocol === "UDP" ? nsgNoInternetRdpUdp : nsgNoInternetRdp;
+    out.push(check.vmFinding(vm, { ports: vm.exposure.ports, protocol, reason }));
   } else if (vm.exposure.unknown) {
     // Fail closed: exposure that cannot be decided is a finding, never "compliant".
-    out.push({
-      checkId: unevaluableRule.id,
-      severity: unevaluableRule.severity,
-      resource,
-      reason: vm.exposure.unknown,
-      message: `RDP exposure of Windows VM '${vm.name}' cannot be decided: ${vm.exposure.unknown}`,
-      fix: "Grant read access (Reader) on the VM's NICs, virtual networks, NSGs and public IPs, and audit again.",
-    });
+    out.push(nsgRuleUnevaluable.vmFinding(vm, vm.exposure.unknown));
   }
   if (vm.status.includes("drifted")) {
-    const what = vm.hardening?.notOk.join(", ") || vm.hardening?.message || `extension ${vm.hardening?.provisioning}`;
-    out.push({
-      checkId: hardeningDrift.id,
-      severity: hardeningDrift.severity,
-      resource,
-      reason: what,
-      message: `Windows VM '${vm.name}' drifted from the RDP baseline: ${what}`,
-      fix: hardeningDrift.help,
-    });
+    const h = vm.hardening;
+    out.push(vmRdpHardeningDrift.finding(vm, h?.notOk.join(", ") || h?.message || `extension ${h?.provisioning}`));
   }
   if (vm.status.includes("unhardened")) {
-    const other = vm.hardening?.otherCustomScript
-      ? ` (CustomScript slot used by '${vm.hardening.otherCustomScript}')`
-      : "";
-    out.push({
-      checkId: hardeningExtension.id,
-      severity: hardeningExtension.severity,
-      resource,
-      reason: `no RdpHardening extension${other}`,
-      message: `Windows VM '${vm.name}' has no RDP hardening extension${other}`,
-      fix: hardeningExtension.help,
-    });
+    out.push(windowsVmRdpHardening.finding(vm, { otherCustomScript: vm.hardening?.otherCustomScript }));
   }
-  if (!vm.bootDiagnostics) {
-    out.push({
-      checkId: bootDiagnostics.id,
-      severity: bootDiagnostics.severity,
-      resource,
-      reason: "boot diagnostics disabled",
-      message: `Windows VM '${vm.name}' has boot diagnostics disabled, so Serial Console cannot be used to repair RDP`,
-      fix: bootDiagnostics.help,
-    });
-  }
+  if (!vm.bootDiagnostics) out.push(windowsVmBootDiagnostics.finding(vm));
   return out;
 }

@@ -1,4 +1,4 @@
-import { Severity, internetRdpTcp, internetRdpUdp, unevaluableRule, unknownAtPreview } from "../checks";
+import { Severity, nsgNoInternetRdp, nsgNoInternetRdpUdp, nsgRuleUnevaluable, nsgRuleUnknownAtPreview } from "../checks";
 import { WeakCache, memoByPair } from "../cache";
 import {
   ANY,
@@ -384,7 +384,7 @@ function unknownPhase(nsg: NsgInput): { check: string; fix: string; what: string
       fix: "Scan `terraform show -json` of the state after `terraform apply`, or make the value known at plan time.",
     };
   }
-  return { what: "during preview", check: "it is checked at `pulumi up`", fix: unknownAtPreview.help };
+  return { what: "during preview", check: "it is checked at `pulumi up`", fix: nsgRuleUnknownAtPreview.help };
 }
 
 /** "3,702,390,784 public IPv4 addresses and ~3.4e38 public IPv6 addresses": families never mix. */
@@ -404,8 +404,8 @@ function approximate(n: bigint): string {
 
 function ungroupedNote(ref: ResourceRef, r: RuleInput, why: string): Finding {
   return {
-    checkId: unknownAtPreview.id,
-    severity: unknownAtPreview.severity,
+    checkId: nsgRuleUnknownAtPreview.id,
+    severity: nsgRuleUnknownAtPreview.severity,
     resource: ref,
     rule: { name: r.name, resourceId: r.resourceId },
     location: r.location,
@@ -434,7 +434,7 @@ function exposureFinding(
   deferred: boolean,
   nsg: NsgInput,
 ): Finding {
-  const check = e.protocol === "TCP" ? internetRdpTcp : internetRdpUdp;
+  const check = e.protocol === "TCP" ? nsgNoInternetRdp : nsgNoInternetRdpUdp;
   const count = publicCount(e.exposed);
   const byFamily = publicCountByFamily(e.exposed);
   const alsoUdp = e.protocol === "TCP" && udpRules(all).has(e.rule);
@@ -469,8 +469,8 @@ function exposureFinding(
   if (deferred) {
     const phase = unknownPhase(nsg);
     return {
-      checkId: unknownAtPreview.id,
-      severity: unknownAtPreview.severity,
+      checkId: nsgRuleUnknownAtPreview.id,
+      severity: nsgRuleUnknownAtPreview.severity,
       resource: ref,
       rule,
       location: e.rule.input.location,
@@ -503,8 +503,10 @@ function problemFinding(
   priority?: number,
 ): Finding {
   const onlyUnknown = problems.length > 0 && problems.every((p) => p.kind === "unknown");
-  const check = onlyUnknown ? unknownAtPreview : unevaluableRule;
-  const severity: Severity = onlyUnknown ? unknownAtPreview.severity : opts.failOnUnevaluable ? "error" : "warning";
+  const check = onlyUnknown ? nsgRuleUnknownAtPreview : nsgRuleUnevaluable;
+  const severity: Severity = onlyUnknown
+    ? nsgRuleUnknownAtPreview.severity
+    : nsgRuleUnevaluable.severityFor(opts.failOnUnevaluable);
   const what = problems.map((p) => `${p.field}='${p.value}': ${p.reason}`).join("; ");
   const subject = `${subjectOf(ref, nsg)} ${input ? `rule '${input.name}'` : "security rules"}`;
   const phase = unknownPhase(nsg);
@@ -542,8 +544,8 @@ function duplicatePriorityFindings(
   for (const [priority, names] of byPriority) {
     if (names.length < 2) continue;
     out.push({
-      checkId: unevaluableRule.id,
-      severity: opts.failOnUnevaluable ? "error" : "warning",
+      checkId: nsgRuleUnevaluable.id,
+      severity: nsgRuleUnevaluable.severityFor(opts.failOnUnevaluable),
       resource: ref,
       rule: { name: names[0]!, priority },
       location: inputs.find((i) => i.name === names[0])?.location,

@@ -1,4 +1,4 @@
-import { bootDiagnostics, hardeningExtension } from "../checks";
+import { windowsVmBootDiagnostics, windowsVmRdpHardening } from "../checks";
 import { Finding } from "../nsg/findings";
 import { SourceLocation } from "../nsg/rules";
 
@@ -16,23 +16,8 @@ export interface VmFacts {
 
 /** Advisory findings for a Windows VM: Serial Console prerequisites and RDP hardening. */
 export function vmFindings(vm: VmFacts): Finding[] {
-  const resource = { id: vm.id, name: vm.name, type: vm.type };
   const out: Finding[] = [];
-  if (vm.bootDiagnostics === false) {
-    out.push({
-      checkId: bootDiagnostics.id, severity: bootDiagnostics.severity, resource, location: vm.location,
-      reason: "diagnosticsProfile.bootDiagnostics is disabled",
-      message: `Windows VM '${vm.name}' has boot diagnostics disabled, so Serial Console cannot be used to repair RDP`,
-      fix: bootDiagnostics.help,
-    });
-  }
-  if (vm.hardened === false) {
-    out.push({
-      checkId: hardeningExtension.id, severity: hardeningExtension.severity, resource, location: vm.location,
-      reason: "no RdpHardening component or rdp-guard extension targets this VM",
-      message: `Windows VM '${vm.name}' has no RDP hardening extension`,
-      fix: hardeningExtension.help,
-    });
-  }
+  if (vm.bootDiagnostics === false) out.push(windowsVmBootDiagnostics.finding(vm, vm.location));
+  if (vm.hardened === false) out.push(windowsVmRdpHardening.finding(vm, { location: vm.location }));
   return out;
 }
