@@ -1,25 +1,6 @@
-import type { ExposureDetail, Finding, ResourceRef } from "../nsg/findings";
-import type { SourceLocation } from "../nsg/rules";
-import { CheckDefinition, CheckUnit, VmSubject, vmRef } from "./check";
-import { ExposureWhy, exposureReason } from "./exposure";
-
-/** The exposing rule as the engine saw it. */
-export interface RuleExposureEvent {
-  readonly nsg: ResourceRef;
-  readonly rule: { readonly name: string; readonly priority: number; readonly resourceId?: string };
-  readonly location?: SourceLocation;
-  readonly exposure: ExposureDetail;
-  readonly why: ExposureWhy;
-  /** "TCP and UDP" when the same rule exposes both. */
-  readonly protocols: string;
-}
-
-/** A live VM's effective (NIC + subnet) exposure. */
-export interface VmExposureEvent {
-  readonly ports: readonly number[];
-  readonly protocol: "TCP" | "UDP";
-  readonly reason: string;
-}
+import type { Finding } from "../nsg/findings";
+import { CheckUnit, VmSubject } from "./check";
+import { RuleExposureEvent, VmExposureEvent, exposureFinding, vmExposureFinding } from "./exposure";
 
 /**
  * RDPG001: an inbound Allow rule lets Internet sources reach an RDP port over TCP, after rule
@@ -43,26 +24,3 @@ export const nsgNoInternetRdp = {
     return vmExposureFinding(nsgNoInternetRdp, vm, e);
   },
 } as const satisfies CheckUnit;
-
-/** Shared with RDPG002, which differs only in protocol. A literal object: this runs once per exposing rule. */
-export function exposureFinding(check: CheckDefinition, e: RuleExposureEvent): Finding {
-  const reason = exposureReason(e.why);
-  const ports = e.exposure.ports.join(", ");
-  return {
-    checkId: check.id, severity: check.severity, resource: e.nsg, rule: e.rule, location: e.location,
-    exposure: e.exposure, reason,
-    message: `NSG '${e.nsg.name}' rule '${e.rule.name}' (priority ${e.rule.priority}) exposes RDP port ${ports} over `
-      + `${e.protocols} to the Internet: ${reason}`,
-    fix: `Restrict the source of rule '${e.rule.name}' to your admin IP (a /32) or trusted ranges, or remove it and `
-      + "use Azure Bastion or just-in-time VM access.",
-  };
-}
-
-export function vmExposureFinding(check: CheckDefinition, vm: VmSubject, e: VmExposureEvent): Finding {
-  return {
-    checkId: check.id, severity: check.severity, resource: vmRef(vm), reason: e.reason,
-    message: `Windows VM '${vm.name}' is reachable on RDP port ${e.ports.join(", ")} over ${e.protocol} from the `
-      + `Internet: ${e.reason}`,
-    fix: check.help,
-  };
-}

@@ -1,6 +1,6 @@
 import type { Finding } from "../nsg/findings";
 import { CheckUnit, VmSubject } from "./check";
-import { RuleExposureEvent, VmExposureEvent, exposureFinding, vmExposureFinding } from "./rdpg001-nsg-no-internet-rdp";
+import { RuleExposureEvent, VmExposureEvent, exposureFinding, vmExposureFinding } from "./exposure";
 
 /** RDPG002: Internet sources reach an RDP port over UDP only (RDP's UDP transport). */
 export const nsgNoInternetRdpUdp = {

@@ -1,7 +1,6 @@
 import type { Finding } from "../nsg/findings";
 import { CheckUnit } from "./check";
-import { exposureReason } from "./exposure";
-import type { RuleExposureEvent } from "./rdpg001-nsg-no-internet-rdp";
+import { RuleExposureEvent, exposureReason } from "./exposure";
 import type { UnreadableRuleEvent } from "./rdpg003-nsg-rule-unevaluable";
 
 /** RDPG004: a rule field is a computed output, unknown during `pulumi preview`; checked again at `pulumi up`. */
