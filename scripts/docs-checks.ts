@@ -32,5 +32,7 @@ if (require.main === module) {
   const before = readFileSync(file, "utf8");
   const after = withChecksTable(before);
   if (after !== before) writeFileSync(file, after);
-  process.stdout.write(`README.md: findings table ${after === before ? "already up to date" : "updated"} (${ALL_CHECKS.length} checks)\n`);
+  process.stdout.write(
+    `README.md: findings table ${after === before ? "already up to date" : "updated"} (${ALL_CHECKS.length} checks)\n`,
+  );
 }

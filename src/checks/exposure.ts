@@ -44,8 +44,9 @@ export function exposureReason(w: ExposureWhy, withShadow = true): string {
   else if (w.kinds.has("internet")) why = "source 'Internet' admits every public address";
   else if (w.kinds.has("internet-equivalent")) why = `source '${written}' includes every Azure customer's public IPs`;
   else {
-    why = `source ${written} admits ${groupDigits(w.publicAddresses)} public addresses `
-      + `(more than maxPublicSourceAddresses=${threshold})`;
+    why =
+      `source ${written} admits ${groupDigits(w.publicAddresses)} public addresses ` +
+      `(more than maxPublicSourceAddresses=${threshold})`;
   }
   if (!withShadow || w.shadowedBy.length === 0) return why;
   return `${why}; higher-priority rule(s) ${w.shadowedBy.join(", ")} hide only part of it`;
@@ -61,20 +62,31 @@ export function exposureFinding(check: CheckDefinition, e: RuleExposureEvent): F
   const reason = exposureReason(e.why);
   const ports = e.exposure.ports.join(", ");
   return {
-    checkId: check.id, severity: check.severity, resource: e.nsg, rule: e.rule, location: e.location,
-    exposure: e.exposure, reason,
-    message: `NSG '${e.nsg.name}' rule '${e.rule.name}' (priority ${e.rule.priority}) exposes RDP port ${ports} over `
-      + `${e.protocols} to the Internet: ${reason}`,
-    fix: `Restrict the source of rule '${e.rule.name}' to your admin IP (a /32) or trusted ranges, or remove it and `
-      + "use Azure Bastion or just-in-time VM access.",
+    checkId: check.id,
+    severity: check.severity,
+    resource: e.nsg,
+    rule: e.rule,
+    location: e.location,
+    exposure: e.exposure,
+    reason,
+    message:
+      `NSG '${e.nsg.name}' rule '${e.rule.name}' (priority ${e.rule.priority}) exposes RDP port ${ports} over ` +
+      `${e.protocols} to the Internet: ${reason}`,
+    fix:
+      `Restrict the source of rule '${e.rule.name}' to your admin IP (a /32) or trusted ranges, or remove it and ` +
+      "use Azure Bastion or just-in-time VM access.",
   };
 }
 
 export function vmExposureFinding(check: CheckDefinition, vm: VmSubject, e: VmExposureEvent): Finding {
   return {
-    checkId: check.id, severity: check.severity, resource: vmRef(vm), reason: e.reason,
-    message: `Windows VM '${vm.name}' is reachable on RDP port ${e.ports.join(", ")} over ${e.protocol} from the `
-      + `Internet: ${e.reason}`,
+    checkId: check.id,
+    severity: check.severity,
+    resource: vmRef(vm),
+    reason: e.reason,
+    message:
+      `Windows VM '${vm.name}' is reachable on RDP port ${e.ports.join(", ")} over ${e.protocol} from the ` +
+      `Internet: ${e.reason}`,
     fix: check.help,
   };
 }

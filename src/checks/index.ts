@@ -12,14 +12,28 @@ import { vmUnreachable } from "./rdpg021-vm-unreachable";
 export type { CheckDefinition, Severity, VmSubject } from "./check";
 export type { ExposureWhy } from "./exposure";
 export {
-  nsgNoInternetRdp, nsgNoInternetRdpUdp, nsgRuleUnevaluable, nsgRuleUnknownAtPreview, exemptionExpired,
-  windowsVmBootDiagnostics, windowsVmRdpHardening, vmRdpHardeningDrift, vmUnreachable,
+  nsgNoInternetRdp,
+  nsgNoInternetRdpUdp,
+  nsgRuleUnevaluable,
+  nsgRuleUnknownAtPreview,
+  exemptionExpired,
+  windowsVmBootDiagnostics,
+  windowsVmRdpHardening,
+  vmRdpHardeningDrift,
+  vmUnreachable,
 };
 
 /** Every check, in id order: the SARIF rule list, the README table and the registry test read this. */
 export const ALL_CHECKS: readonly CheckDefinition[] = [
-  nsgNoInternetRdp, nsgNoInternetRdpUdp, nsgRuleUnevaluable, nsgRuleUnknownAtPreview, exemptionExpired,
-  windowsVmBootDiagnostics, windowsVmRdpHardening, vmRdpHardeningDrift, vmUnreachable,
+  nsgNoInternetRdp,
+  nsgNoInternetRdpUdp,
+  nsgRuleUnevaluable,
+  nsgRuleUnknownAtPreview,
+  exemptionExpired,
+  windowsVmBootDiagnostics,
+  windowsVmRdpHardening,
+  vmRdpHardeningDrift,
+  vmUnreachable,
 ];
 
 export function checkById(id: string): CheckDefinition | undefined {

@@ -11,10 +11,12 @@ export const nsgNoInternetRdp = {
   name: "nsg-no-internet-rdp",
   title: "RDP (TCP) is reachable from the Internet",
   severity: "error",
-  rationale: "An RDP listener open to the Internet is brute-forced and attacked, the first cause the 'internal error' "
-    + "runbook lists.",
-  help: "Restrict the rule's source to your admin IP (a /32) or trusted ranges, or remove it and use Azure Bastion or "
-    + "just-in-time VM access.",
+  rationale:
+    "An RDP listener open to the Internet is brute-forced and attacked, the first cause the 'internal error' " +
+    "runbook lists.",
+  help:
+    "Restrict the rule's source to your admin IP (a /32) or trusted ranges, or remove it and use Azure Bastion or " +
+    "just-in-time VM access.",
   securitySeverity: "9.1",
 
   ruleFinding(e: RuleExposureEvent): Finding {

@@ -8,7 +8,8 @@ export const nsgNoInternetRdpUdp = {
   name: "nsg-no-internet-rdp-udp",
   title: "RDP (UDP transport) is reachable from the Internet",
   severity: "warning",
-  rationale: "RDP over UDP needs an established TCP session first, but the listener is still exposed and fingerprintable.",
+  rationale:
+    "RDP over UDP needs an established TCP session first, but the listener is still exposed and fingerprintable.",
   help: "Restrict the rule's source or protocol; RDP over UDP is only useful alongside an allowed TCP path.",
   securitySeverity: "6.5",
 

@@ -23,8 +23,9 @@ export const nsgRuleUnevaluable = {
   severity: "error",
   severityNote: "warning with `failOnUnevaluable: false`",
   rationale: "A rule the checker cannot read may expose RDP; passing it silently is how peer scanners miss exposures.",
-  help: "Write the field as a literal Azure accepts, pass a parameters file, or list the service tag in "
-    + "trustedSourcePrefixes if it is trusted.",
+  help:
+    "Write the field as a literal Azure accepts, pass a parameters file, or list the service tag in " +
+    "trustedSourcePrefixes if it is trusted.",
   securitySeverity: "7.0",
 
   /** `failOnUnevaluable: false` turns these into warnings. */
@@ -36,8 +37,13 @@ export const nsgRuleUnevaluable = {
     const what = e.problems.map((p) => `${p.field}='${p.value}': ${p.reason}`).join("; ");
     const subject = e.rule ? `rule '${e.rule.name}'` : "security rules";
     return {
-      checkId: nsgRuleUnevaluable.id, severity: nsgRuleUnevaluable.severityFor(e.failOnUnevaluable), resource: e.nsg,
-      rule: e.rule, location: e.location, problems: e.problems, reason: what,
+      checkId: nsgRuleUnevaluable.id,
+      severity: nsgRuleUnevaluable.severityFor(e.failOnUnevaluable),
+      resource: e.nsg,
+      rule: e.rule,
+      location: e.location,
+      problems: e.problems,
+      reason: what,
       message: `NSG '${e.nsg.name}' ${subject} cannot be evaluated: ${what}`,
       fix: nsgRuleUnevaluable.help,
     };
@@ -45,16 +51,31 @@ export const nsgRuleUnevaluable = {
 
   /** Several inbound rules share a priority: Azure rejects the NSG and their order is undefined. */
   duplicatePriorityFinding(e: {
-    nsg: ResourceRef; priority: number; names: readonly string[]; location?: SourceLocation; failOnUnevaluable: boolean;
+    nsg: ResourceRef;
+    priority: number;
+    names: readonly string[];
+    location?: SourceLocation;
+    failOnUnevaluable: boolean;
   }): Finding {
     const names = e.names.join(", ");
     return {
-      checkId: nsgRuleUnevaluable.id, severity: nsgRuleUnevaluable.severityFor(e.failOnUnevaluable), resource: e.nsg,
-      rule: { name: e.names[0]!, priority: e.priority }, location: e.location,
-      problems: [{ field: "priority", value: String(e.priority), reason: `shared by inbound rules ${names}`, kind: "unevaluable" }],
+      checkId: nsgRuleUnevaluable.id,
+      severity: nsgRuleUnevaluable.severityFor(e.failOnUnevaluable),
+      resource: e.nsg,
+      rule: { name: e.names[0]!, priority: e.priority },
+      location: e.location,
+      problems: [
+        {
+          field: "priority",
+          value: String(e.priority),
+          reason: `shared by inbound rules ${names}`,
+          kind: "unevaluable",
+        },
+      ],
       reason: `priority ${e.priority} is used by ${names}; Azure rejects the NSG and the order cannot be decided`,
-      message: `NSG '${e.nsg.name}' has several inbound rules with priority ${e.priority} (${names}); their order `
-        + "cannot be evaluated",
+      message:
+        `NSG '${e.nsg.name}' has several inbound rules with priority ${e.priority} (${names}); their order ` +
+        "cannot be evaluated",
       fix: "Give every inbound rule a unique priority.",
     };
   },

@@ -9,8 +9,9 @@ export const nsgRuleUnknownAtPreview = {
   name: "nsg-rule-unknown-at-preview",
   title: "NSG rule depends on a value unknown during preview",
   severity: "note",
-  rationale: "Computed values are only known when the resource is created; the policy runs again then and blocks if "
-    + "exposed.",
+  rationale:
+    "Computed values are only known when the resource is created; the policy runs again then and blocks if " +
+    "exposed.",
   help: "Nothing to do now; `pulumi up` evaluates the rule with the real value before it is applied.",
   securitySeverity: "3.0",
 
@@ -19,9 +20,15 @@ export const nsgRuleUnknownAtPreview = {
     const what = e.problems.map((p) => `${p.field}='${p.value}': ${p.reason}`).join("; ");
     const subject = e.rule ? `rule '${e.rule.name}'` : "security rules";
     return {
-      checkId: nsgRuleUnknownAtPreview.id, severity: nsgRuleUnknownAtPreview.severity, resource: e.nsg, rule: e.rule,
-      location: e.location, problems: e.problems, reason: what,
-      message: `NSG '${e.nsg.name}' ${subject} cannot be checked during preview (${what}); it is checked at 'pulumi up'`,
+      checkId: nsgRuleUnknownAtPreview.id,
+      severity: nsgRuleUnknownAtPreview.severity,
+      resource: e.nsg,
+      rule: e.rule,
+      location: e.location,
+      problems: e.problems,
+      reason: what,
+      message:
+        `NSG '${e.nsg.name}' ${subject} cannot be checked during preview (${what}); ` + "it is checked at 'pulumi up'",
       fix: nsgRuleUnknownAtPreview.help,
     };
   },
@@ -29,11 +36,16 @@ export const nsgRuleUnknownAtPreview = {
   /** The rule would expose RDP unless a higher-priority Deny, whose values are unknown, covers it. */
   deferredExposureFinding(e: RuleExposureEvent): Finding {
     return {
-      checkId: nsgRuleUnknownAtPreview.id, severity: nsgRuleUnknownAtPreview.severity, resource: e.nsg, rule: e.rule,
-      location: e.location, exposure: e.exposure,
+      checkId: nsgRuleUnknownAtPreview.id,
+      severity: nsgRuleUnknownAtPreview.severity,
+      resource: e.nsg,
+      rule: e.rule,
+      location: e.location,
+      exposure: e.exposure,
       reason: `${exposureReason(e.why, false)}; a higher-priority Deny depends on values unknown during preview`,
-      message: `NSG '${e.nsg.name}' rule '${e.rule.name}' may expose RDP port ${e.exposure.ports.join(", ")}; decided `
-        + "at 'pulumi up' when the Deny's values are known",
+      message:
+        `NSG '${e.nsg.name}' rule '${e.rule.name}' may expose RDP port ${e.exposure.ports.join(", ")}; decided ` +
+        "at 'pulumi up' when the Deny's values are known",
       fix: nsgRuleUnknownAtPreview.help,
     };
   },

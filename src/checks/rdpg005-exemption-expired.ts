@@ -14,11 +14,14 @@ export const exemptionExpired = {
   /** Reported beside `hidden`, the finding the expired exemption no longer hides. */
   finding(hidden: Finding, exemption: { resource: string; reason: string; expires: string }): Finding {
     return {
-      checkId: exemptionExpired.id, severity: exemptionExpired.severity, resource: hidden.resource,
+      checkId: exemptionExpired.id,
+      severity: exemptionExpired.severity,
+      resource: hidden.resource,
       location: hidden.location,
       reason: `exemption '${exemption.resource}' (${exemption.reason}) expired on ${exemption.expires}`,
-      message: `Exemption '${exemption.resource}' for '${hidden.resource.name}' expired on ${exemption.expires}; its `
-        + "findings are reported again",
+      message:
+        `Exemption '${exemption.resource}' for '${hidden.resource.name}' expired on ${exemption.expires}; its ` +
+        "findings are reported again",
       fix: exemptionExpired.help,
     };
   },

@@ -14,7 +14,10 @@ export const windowsVmBootDiagnostics = {
 
   finding(vm: VmSubject, location?: SourceLocation): Finding {
     return {
-      checkId: windowsVmBootDiagnostics.id, severity: windowsVmBootDiagnostics.severity, resource: vmRef(vm), location,
+      checkId: windowsVmBootDiagnostics.id,
+      severity: windowsVmBootDiagnostics.severity,
+      resource: vmRef(vm),
+      location,
       reason: "diagnosticsProfile.bootDiagnostics is disabled",
       message: `Windows VM '${vm.name}' has boot diagnostics disabled, so Serial Console cannot be used to repair RDP`,
       fix: windowsVmBootDiagnostics.help,

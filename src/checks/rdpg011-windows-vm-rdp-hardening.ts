@@ -8,7 +8,8 @@ export const windowsVmRdpHardening = {
   name: "windows-vm-rdp-hardening",
   title: "Windows VM has no RDP hardening extension",
   severity: "note",
-  rationale: "TLS, NLA, MachineKeys ACLs and the RDP certificate drift silently until RDP fails with an internal error.",
+  rationale:
+    "TLS, NLA, MachineKeys ACLs and the RDP certificate drift silently until RDP fails with an internal error.",
   help: "Add `new RdpHardening(...)` from azure-rdp-guard for the VM, or deploy its CustomScript extension.",
   securitySeverity: "4.0",
 
@@ -16,7 +17,9 @@ export const windowsVmRdpHardening = {
   finding(vm: VmSubject, o: { location?: SourceLocation; otherCustomScript?: string } = {}): Finding {
     const other = o.otherCustomScript ? ` (CustomScript slot used by '${o.otherCustomScript}')` : "";
     return {
-      checkId: windowsVmRdpHardening.id, severity: windowsVmRdpHardening.severity, resource: vmRef(vm),
+      checkId: windowsVmRdpHardening.id,
+      severity: windowsVmRdpHardening.severity,
+      resource: vmRef(vm),
       location: o.location,
       reason: `no RdpHardening component or rdp-guard extension targets this VM${other}`,
       message: `Windows VM '${vm.name}' has no RDP hardening extension${other}`,

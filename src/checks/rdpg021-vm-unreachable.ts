@@ -14,7 +14,10 @@ export const vmUnreachable = {
   /** `why`: the power state or the agent status that rules out online repair. */
   finding(vm: VmSubject, why: string): Finding {
     return {
-      checkId: vmUnreachable.id, severity: vmUnreachable.severity, resource: vmRef(vm), reason: why,
+      checkId: vmUnreachable.id,
+      severity: vmUnreachable.severity,
+      resource: vmRef(vm),
+      reason: why,
       message: `Windows VM '${vm.name}' cannot be repaired online: ${why}`,
       fix: vmUnreachable.help,
     };

@@ -1,11 +1,9 @@
-import { Command } from "commander";
 import { promises as fs } from "node:fs";
 import type { TokenCredential } from "@azure/core-auth";
 import { Selection } from "../azure/queries";
 import { SdkFleetSource, staticTokenCredential, trustedRoots } from "../azure/sdk-source";
 import { InputError } from "../errors";
 import { Cloud, resolveCloud } from "../azure/clouds";
-import { DEFAULT_EXTENSION_NAME } from "../vm/extension-name";
 
 export interface AzureCliOptions {
   subscription: string[];
@@ -19,44 +17,14 @@ export interface AzureCliOptions {
   concurrency: number;
 }
 
-const collect = (v: string, acc: string[]): string[] => [...acc, v];
-
-/** `--max-age-hours`: a positive number of hours, the same parser for plan, remediate and repair. */
-export function parseMaxAgeHours(v: string): number {
-  if (!/^\d+(\.\d+)?$/.test(v.trim()) || Number(v) <= 0) {
-    throw new InputError(`--max-age-hours: '${v}' is not a positive number`);
-  }
-  return Number(v);
-}
-
-/** The options every command that reads Azure takes. */
-export function addAzureOptions(cmd: Command): Command {
-  return cmd
-    .option("--subscription <id>", "subscription to read (repeatable)", collect, [] as string[])
-    .option("--management-group <id>", "management group to read through Resource Graph (repeatable)", collect, [] as string[])
-    .option("--resource-group <name>", "only VMs in this resource group (repeatable)", collect, [] as string[])
-    .option("--tag <key=value>", "only VMs with this tag (repeatable, all must match)", collect, [] as string[])
-    .option("--cloud <name>", "AzurePublicCloud, AzureUSGovernment or AzureChinaCloud (default: from --arm-endpoint, else public)")
-    .option("--arm-endpoint <url>", "Azure Resource Manager endpoint (a proxy; implies the cloud when it is a cloud's own). " +
-      "Azure Stack Hub has no Resource Graph and is not supported")
-    .option("--ca-file <pem>", "extra CA certificates to trust (PEM)")
-    .option("--extension-name <name>", "name of the hardening CustomScript extension", DEFAULT_EXTENSION_NAME)
-    .option("--concurrency <n>", "instance-view requests in flight", (v: string) => {
-      if (!/^\d+$/.test(v) || Number(v) < 1 || Number(v) > 64) throw new InputError(`--concurrency: '${v}' must be 1-64`);
-      return Number(v);
-    }, 16);
-}
-
 export function selectionOf(o: AzureCliOptions): Selection {
   if (o.subscription.length === 0 && o.managementGroup.length === 0) {
     throw new InputError("pass --subscription <id> (repeatable) or --management-group <id>");
   }
   const tags = o.tag.map((t) => {
-    const i = t.indexOf("=");
-    if (i <= 0) throw new InputError(`--tag: '${t}' must be key=value`);
+    const i = t.indexOf("="); // --tag's parser (options.ts) checked the shape
     return { key: t.slice(0, i), value: t.slice(i + 1) };
   });
-  for (const s of o.subscription) if (!/^[0-9a-f-]{36}$/i.test(s)) throw new InputError(`--subscription: '${s}' is not a subscription id (GUID)`);
   return { subscriptions: o.subscription, managementGroups: o.managementGroup, resourceGroups: o.resourceGroup, tags };
 }
 

@@ -1,11 +1,172 @@
-import { Command, CommanderError } from "commander";
+import { Command, CommanderError, Option } from "commander";
 import { isUserError } from "../errors";
-import { auditCommand } from "./audit";
-import { planCommand } from "./plan";
-import { remediateCommand } from "./remediate";
-import { repairCommand, rollbackCommand } from "./repair";
-import { CliIo, scanCommand } from "./scan";
+import { CliIo, CommandContext } from "./io";
+import { OPTIONS, OptionKey } from "./options";
 import { packageVersion } from "../version";
+
+/** An option a command takes: its key in OPTIONS, optionally required or with command-specific help. */
+type OptionUse = OptionKey | { readonly key: OptionKey; readonly required?: boolean; readonly description?: string };
+
+interface CommandSpec {
+  readonly name: string;
+  readonly description: string;
+  readonly argument?: { readonly name: string; readonly description: string };
+  readonly options: readonly OptionUse[];
+  /** The command body, loaded only when the command runs (changesets' lazy `commands/<cmd>`). */
+  readonly run: (opts: never, ctx: CommandContext, arg: never) => Promise<number>;
+}
+
+const AZURE: readonly OptionKey[] = [
+  "subscription",
+  "managementGroup",
+  "resourceGroup",
+  "tag",
+  "armEndpoint",
+  "caFile",
+  "extensionName",
+  "concurrency",
+];
+const CONNECTION: readonly OptionKey[] = ["cloud", "armEndpoint", "caFile"];
+
+/**
+ * Every command and the options it takes, in one place (changesets' `cli.ts`). Bodies live in
+ * `src/cli/<command>.ts`, take their parsed options and return the exit code; they never import
+ * each other. To add a command, add an entry here; to add an option, add it to OPTIONS and list it.
+ */
+export const COMMANDS: readonly CommandSpec[] = [
+  {
+    name: "scan",
+    description:
+      "Check IaC outputs and exports (ARM/Bicep, pulumi preview --json, pulumi stack export, az nsg JSON, " +
+      "terraform show -json) for RDP exposed to the Internet",
+    argument: { name: "<paths...>", description: "files, directories (searched for *.json) or - for standard input" },
+    options: [
+      "format",
+      "output",
+      "rdpPorts",
+      "trustedPrefix",
+      "maxPublicAddresses",
+      "config",
+      "failOn",
+      "parameters",
+      "inputFormat",
+      "maxFileSize",
+      "color",
+    ],
+    run: async (opts, ctx, paths) => (await import("./scan")).runScan(paths, opts, ctx.io),
+  },
+  {
+    name: "audit",
+    description: "Audit live Windows VMs: RDP exposure (NIC + subnet NSGs), hardening drift, agent state",
+    options: [
+      "format",
+      { key: "output", description: "write the report to a file (json: the audit file `rdp-guard plan` reads)" },
+      "config",
+      "failOn",
+      ...AZURE,
+    ],
+    run: async (opts, ctx) => (await import("./audit")).runAudit(opts, ctx),
+  },
+  {
+    name: "plan",
+    description: "Turn an audit (live, or --audit-file) into an explicit remediation plan; changes nothing",
+    options: [
+      "auditFile",
+      { key: "output", description: "write the plan JSON here (default: standard output)" },
+      "vm",
+      { key: "maxAgeHours", description: "reject audits older than this" },
+      { key: "config", description: "JSON config file (for a live audit)" },
+      ...AZURE,
+    ],
+    run: async (opts, ctx) => (await import("./plan")).runPlan(opts, ctx),
+  },
+  {
+    name: "remediate",
+    description: "Add a plan's online repairs to the remediation stack's cumulative desired state and apply it with "
+      + "`pulumi up` (Automation API); earlier fixes stay until --remove names them; --dry-run runs a preview",
+    options: [
+      "plan",
+      "remove",
+      { key: "dryRun", description: "preview only" },
+      "stack",
+      { key: "extensionName", description: "name of the hardening CustomScript extension (as in audit)" },
+      { key: "maxAgeHours", description: "reject plans older than this" },
+    ],
+    run: async (opts, ctx) => (await import("./remediate")).runRemediate(opts, ctx),
+  },
+  {
+    name: "repair",
+    description:
+      "Repair unreachable VMs offline (snapshot, rescue VM, hive fix, disk swap) as a resumable, journaled " +
+      "workflow",
+    options: [
+      { key: "plan", required: true, description: "plan JSON written by `rdp-guard plan` (VMs marked offline-repair)" },
+      {
+        key: "journal",
+        description: "journal file (default rdp-guard-repair-<plan id>.json); an interrupted run resumes from it",
+      },
+      { key: "dryRun", description: "show the steps, change nothing" },
+      { key: "yes", description: "confirm: this deallocates VMs and swaps their OS disks" },
+      "rescueVmSize",
+      ...CONNECTION,
+      { key: "extensionName", description: "name of the hardening CustomScript extension the verify step reads" },
+      { key: "maxAgeHours", description: "reject plans older than this" },
+    ],
+    run: async (opts, ctx) => (await import("./repair")).runRepair(opts, ctx),
+  },
+  {
+    name: "rollback",
+    description: "Swap a repaired VM's original OS disk back (from the repair journal); deletes nothing",
+    argument: { name: "<vm>", description: "VM name or id" },
+    options: [
+      { key: "journal", required: true },
+      { key: "yes", description: "confirm: this deallocates the VM" },
+      ...CONNECTION,
+    ],
+    run: async (opts, ctx, vm) => (await import("./repair")).runRollback(vm, opts, ctx),
+  },
+];
+
+function commanderOption(use: OptionUse): Option {
+  const u = typeof use === "string" ? { key: use } : use;
+  const spec = OPTIONS[u.key];
+  const o = new Option(spec.flags, u.description ?? spec.description);
+  if ("choices" in spec && spec.choices) o.choices(spec.choices);
+  // After choices(): our parser replaces commander's, so every bad value fails the same way.
+  if ("parse" in spec && spec.parse) o.argParser(spec.parse as (raw: string, previous: unknown) => unknown);
+  if ("default" in spec && spec.default !== undefined) o.default(spec.default);
+  if ("required" in u && u.required) o.makeOptionMandatory(true);
+  return o;
+}
+
+/** The commander program for COMMANDS; each action stores the exit code it returns in `setExit`. */
+export function buildProgram(ctx: CommandContext, setExit: (code: number) => void): Command {
+  const output = {
+    writeOut: ctx.io.stdout,
+    writeErr: ctx.io.stderr,
+    // Commander's own usage errors read like ours: one line, `rdp-guard: ...`.
+    outputError: (s: string, write: (s: string) => void) => write(`rdp-guard: ${s.replace(/^error: /, "")}`),
+  };
+  const program = new Command("rdp-guard")
+    .description("azure-rdp-guard: keep Azure Windows VMs reachable and safe over RDP")
+    .version(packageVersion(), "-V, --version")
+    .exitOverride()
+    .configureOutput(output)
+    .showSuggestionAfterError(true);
+  for (const spec of COMMANDS) {
+    const cmd = new Command(spec.name).description(spec.description).exitOverride().configureOutput(output);
+    if (spec.argument) cmd.argument(spec.argument.name, spec.argument.description);
+    for (const use of spec.options) cmd.addOption(commanderOption(use));
+    const run = spec.run as (opts: unknown, ctx: CommandContext, arg: unknown) => Promise<number>;
+    cmd.action(async (...args: unknown[]) => {
+      // commander passes the argument (when declared), the options, then the command.
+      const [arg, opts] = spec.argument ? [args[0], args[1]] : [undefined, args[0]];
+      setExit(await run(opts, ctx, arg));
+    });
+    program.addCommand(cmd);
+  }
+  return program;
+}
 
 /** Azure SDK and identity failures (auth, permissions, network) as one line naming the request. */
 function azureError(e: unknown): string | undefined {
@@ -13,29 +174,25 @@ function azureError(e: unknown): string | undefined {
   if (e.name === "RestError") {
     const r = e as Error & { statusCode?: number; code?: string; request?: { method?: string; url?: string } };
     const where = r.request?.url ? ` on ${r.request.method ?? ""} ${r.request.url.split("?")[0]}` : "";
-    return `Azure request failed${where} (${r.statusCode ?? "no response"} ${r.code ?? ""}): ${r.message.split("\n")[0]}`;
+    const status = `${r.statusCode ?? "no response"} ${r.code ?? ""}`;
+    return `Azure request failed${where} (${status}): ${r.message.split("\n")[0]}`;
   }
-  if (e.name === "CredentialUnavailableError" || e.name === "AuthenticationError" || e.name === "AggregateAuthenticationError") {
+  if (["CredentialUnavailableError", "AuthenticationError", "AggregateAuthenticationError"].includes(e.name)) {
     return `no Azure credentials: ${e.message.split("\n")[0]} (sign in with 'az login', or set AZURE_ACCESS_TOKEN)`;
   }
   return undefined;
 }
 
 /** Runs the CLI; returns the exit code (0 clean, 1 findings, 2 usage or input error). */
-export async function runCli(argv: readonly string[], io: CliIo): Promise<number> {
+export async function runCli(
+  argv: readonly string[],
+  io: CliIo,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<number> {
   let code = 0;
-  const setExit = (c: number): void => {
+  const program = buildProgram({ io, env }, (c) => {
     code = c;
-  };
-  const program = new Command("rdp-guard")
-    .description("azure-rdp-guard: keep Azure Windows VMs reachable and safe over RDP")
-    .version(packageVersion(), "-V, --version")
-    .exitOverride()
-    .configureOutput({ writeOut: io.stdout, writeErr: io.stderr })
-    .showSuggestionAfterError(true);
-  for (const cmd of [scanCommand(io, setExit), auditCommand(io, setExit), planCommand(io, setExit), remediateCommand(io, setExit), repairCommand(io, setExit), rollbackCommand(io, setExit)]) {
-    program.addCommand(cmd.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr }));
-  }
+  });
   try {
     if (argv.length === 0) {
       program.outputHelp();
@@ -45,7 +202,7 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
     return code;
   } catch (e) {
     if (e instanceof CommanderError) {
-      return e.code === "commander.helpDisplayed" || e.code === "commander.version" || e.code === "commander.help" ? 0 : 2;
+      return ["commander.helpDisplayed", "commander.version", "commander.help"].includes(e.code) ? 0 : 2;
     }
     if (isUserError(e)) {
       io.stderr(`rdp-guard: ${e.message}\n`);
@@ -57,7 +214,8 @@ export async function runCli(argv: readonly string[], io: CliIo): Promise<number
       return 2;
     }
     const err = e as Error;
-    io.stderr(`rdp-guard: internal error: ${err.message}${process.env.RDP_GUARD_DEBUG ? `\n${err.stack}` : " (set RDP_GUARD_DEBUG=1 for details)"}\n`);
+    const detail = env.RDP_GUARD_DEBUG ? `\n${err.stack}` : " (set RDP_GUARD_DEBUG=1 for details)";
+    io.stderr(`rdp-guard: internal error: ${err.message}${detail}\n`);
     return 2;
   }
 }

@@ -1,4 +1,3 @@
-import { Command } from "commander";
 import { lower } from "../azure/model";
 import { typeQuery, Selection } from "../azure/queries";
 import { loadPlan } from "../fleet/documents";
@@ -6,8 +5,8 @@ import { SdkRepairCloud } from "../fleet/repair/cloud";
 import { REPAIR_STEPS, loadJournal } from "../fleet/repair/journal";
 import { RepairWorkflow, checkPlanId, initJournal, rollbackVm } from "../fleet/repair/workflow";
 import { InputError, RepairError } from "../errors";
-import { azureCredential, connection, fleetSource, parseMaxAgeHours } from "./azure-options";
-import { CliIo } from "./scan";
+import { azureCredential, connection, fleetSource } from "./azure-options";
+import { CommandContext } from "./io";
 
 interface RepairCliOptions {
   plan: string;
@@ -24,9 +23,6 @@ interface RepairCliOptions {
 
 /** Minutes one offline repair is expected to take (snapshot, copy, rescue VM, script, swap, start, verify). */
 export const MINUTES_PER_VM = 45;
-
-/** `--max-age-hours`: one parser for plan, remediate and repair (azure-options.ts). */
-export { parseMaxAgeHours };
 
 /**
  * AZURE_ACCESS_TOKEN is a bearer token that cannot be refreshed: read its `exp` and refuse one that ends
@@ -59,124 +55,84 @@ async function cloudFor(o: { cloud?: string; armEndpoint?: string; caFile?: stri
   return new SdkRepairCloud(await azureCredential(env, c.cloud), { endpoint: c.endpoint, ca: c.caList, scope: c.cloud.scope });
 }
 
-export function repairCommand(
-  io: CliIo,
-  setExit: (code: number) => void,
-  env: NodeJS.ProcessEnv = process.env,
-): Command {
-  return new Command("repair")
-    .description(
-      "Repair unreachable VMs offline (snapshot, rescue VM, hive fix, disk swap) as a resumable, journaled workflow",
-    )
-    .requiredOption("--plan <file>", "plan JSON written by `rdp-guard plan` (VMs marked offline-repair)")
-    .option(
-      "--journal <file>",
-      "journal file (default rdp-guard-repair-<plan id>.json); an interrupted run resumes from it",
-    )
-    .option("--dry-run", "show the steps, change nothing", false)
-    .option("--yes", "confirm: this deallocates VMs and swaps their OS disks", false)
-    .option("--rescue-vm-size <size>", "size of the rescue VMs", "Standard_D2s_v5")
-    .option("--cloud <name>", "AzurePublicCloud, AzureUSGovernment or AzureChinaCloud (default: from --arm-endpoint)")
-    .option("--arm-endpoint <url>", "Azure Resource Manager endpoint")
-    .option("--ca-file <pem>", "extra CA certificates to trust (PEM)")
-    .option(
-      "--extension-name <name>",
-      "name of the hardening CustomScript extension the verify step reads",
-      "azure-rdp-guard",
-    )
-    .option("--max-age-hours <n>", "reject plans older than this", parseMaxAgeHours, 24)
-    .action(async (o: RepairCliOptions) => {
-      const plan = await loadPlan(o.plan, o.maxAgeHours);
-      const journalFile = o.journal ?? `rdp-guard-repair-${checkPlanId(plan.id)}.json`;
-      const existing = await loadJournal(journalFile);
-      const journal = initJournal(plan, existing);
-      const targets = Object.values(journal.vms);
-      if (targets.length === 0) {
-        io.stdout("no VM in the plan needs offline repair\n");
-        setExit(0);
-        return;
-      }
-      if (o.dryRun) {
-        for (const vm of targets) {
-          const todo = REPAIR_STEPS.filter((s) => vm.steps[s]?.status !== "done");
-          io.stdout(
-            `${vm.name} (${vm.resourceGroup}): ${vm.status === "done" ? "already repaired" : todo.join(" -> ")}\n`,
-          );
-        }
-        setExit(0);
-        return;
-      }
-      if (!o.yes)
-        throw new InputError(
-          "repair deallocates VMs and swaps their OS disks: pass --yes to go ahead (or --dry-run to see the steps)",
-        );
-      const pending = targets.filter((t) => t.status !== "done" && t.status !== "rolled-back").length;
-      if (env.AZURE_ACCESS_TOKEN) checkTokenLifetime(env.AZURE_ACCESS_TOKEN, pending * MINUTES_PER_VM);
-      const cloud = await cloudFor(o, env);
-      const source = await fleetSource(o, env);
-      const sel: Selection = {
-        subscriptions: [...new Set(targets.map((t) => t.subscriptionId))],
-        managementGroups: [],
-        resourceGroups: [],
-        tags: [],
-      };
-      let nics: Awaited<ReturnType<typeof source.query>> | undefined;
-      const workflow = new RepairWorkflow(cloud, journal, plan, {
-        journalFile,
-        rescueVmSize: o.rescueVmSize,
-        baseline: { rdpPort: plan.config.rdpPorts[0] },
-        extensionName: o.extensionName,
-        log: (l) => io.stdout(`${l}\n`),
-        nicSubnet: async (nicId) => {
-          nics ??= await source.query(typeQuery("microsoft.network/networkinterfaces"), sel);
-          const nic = nics.find((n) => lower(n.id) === lower(nicId));
-          const cfg = (
-            nic?.properties?.ipConfigurations as { properties?: { subnet?: { id?: string } } }[] | undefined
-          )?.[0];
-          return cfg?.properties?.subnet?.id;
-        },
-      });
-      const r = await workflow.runAll();
-      io.stdout(`repaired ${r.done.length}, failed ${r.failed.length}; journal ${journalFile}\n`);
-      for (const f of r.failed) io.stderr(`rdp-guard: ${f.error}\n`);
-      setExit(r.failed.length > 0 ? 1 : 0);
-    });
+export async function runRepair(o: RepairCliOptions, { io, env }: CommandContext): Promise<number> {
+  const plan = await loadPlan(o.plan, o.maxAgeHours);
+  const journalFile = o.journal ?? `rdp-guard-repair-${checkPlanId(plan.id)}.json`;
+  const existing = await loadJournal(journalFile);
+  const journal = initJournal(plan, existing);
+  const targets = Object.values(journal.vms);
+  if (targets.length === 0) {
+    io.stdout("no VM in the plan needs offline repair\n");
+    return 0;
+  }
+  if (o.dryRun) {
+    for (const vm of targets) {
+      const todo = REPAIR_STEPS.filter((s) => vm.steps[s]?.status !== "done");
+      io.stdout(
+        `${vm.name} (${vm.resourceGroup}): ${vm.status === "done" ? "already repaired" : todo.join(" -> ")}\n`,
+      );
+    }
+    return 0;
+  }
+  if (!o.yes)
+    throw new InputError(
+      "repair deallocates VMs and swaps their OS disks: pass --yes to go ahead (or --dry-run to see the steps)",
+    );
+  const pending = targets.filter((t) => t.status !== "done" && t.status !== "rolled-back").length;
+  if (env.AZURE_ACCESS_TOKEN) checkTokenLifetime(env.AZURE_ACCESS_TOKEN, pending * MINUTES_PER_VM);
+  const cloud = await cloudFor(o, env);
+  const source = await fleetSource(o, env);
+  const sel: Selection = {
+    subscriptions: [...new Set(targets.map((t) => t.subscriptionId))],
+    managementGroups: [],
+    resourceGroups: [],
+    tags: [],
+  };
+  let nics: Awaited<ReturnType<typeof source.query>> | undefined;
+  const workflow = new RepairWorkflow(cloud, journal, plan, {
+    journalFile,
+    rescueVmSize: o.rescueVmSize,
+    baseline: { rdpPort: plan.config.rdpPorts[0] },
+    extensionName: o.extensionName,
+    log: (l) => io.stdout(`${l}\n`),
+    nicSubnet: async (nicId) => {
+      nics ??= await source.query(typeQuery("microsoft.network/networkinterfaces"), sel);
+      const nic = nics.find((n) => lower(n.id) === lower(nicId));
+      const cfg = (
+        nic?.properties?.ipConfigurations as { properties?: { subnet?: { id?: string } } }[] | undefined
+      )?.[0];
+      return cfg?.properties?.subnet?.id;
+    },
+  });
+  const r = await workflow.runAll();
+  io.stdout(`repaired ${r.done.length}, failed ${r.failed.length}; journal ${journalFile}\n`);
+  for (const f of r.failed) io.stderr(`rdp-guard: ${f.error}\n`);
+  return r.failed.length > 0 ? 1 : 0;
 }
 
-export function rollbackCommand(
-  io: CliIo,
-  setExit: (code: number) => void,
-  env: NodeJS.ProcessEnv = process.env,
-): Command {
-  return new Command("rollback")
-    .description("Swap a repaired VM's original OS disk back (from the repair journal); deletes nothing")
-    .argument("<vm>", "VM name or id")
-    .requiredOption("--journal <file>", "repair journal")
-    .option("--yes", "confirm: this deallocates the VM", false)
-    .option("--cloud <name>", "AzurePublicCloud, AzureUSGovernment or AzureChinaCloud (default: from --arm-endpoint)")
-    .option("--arm-endpoint <url>", "Azure Resource Manager endpoint")
-    .option("--ca-file <pem>", "extra CA certificates to trust (PEM)")
-    .action(async (name: string, o: { journal: string; yes: boolean; cloud?: string; armEndpoint?: string; caFile?: string }) => {
-      const journal = await loadJournal(o.journal);
-      if (!journal) throw new InputError(`${o.journal}: no such journal`);
-      const vm = Object.values(journal.vms).find(
-        (v) => v.name.toLowerCase() === name.toLowerCase() || v.id.toLowerCase() === name.toLowerCase(),
-      );
-      if (!vm) throw new InputError(`${o.journal}: no VM '${name}' in this journal`);
-      if (!o.yes)
-        throw new InputError(
-          `rollback deallocates ${vm.name} and swaps its OS disk back to ` +
-            `${vm.facts.osDiskName ?? "the original"}: pass --yes`,
-        );
-      if (env.AZURE_ACCESS_TOKEN) checkTokenLifetime(env.AZURE_ACCESS_TOKEN, 15);
-      try {
-        io.stdout(`${await rollbackVm(await cloudFor(o, env), vm, journal, o.journal)}\n`);
-      } catch (e) {
-        if (!(e instanceof RepairError)) throw e;
-        io.stderr(`rdp-guard: rollback ${e.message}\n`);
-        setExit(1);
-        return;
-      }
-      setExit(0);
-    });
+export async function runRollback(
+  name: string,
+  o: { journal: string; yes: boolean; cloud?: string; armEndpoint?: string; caFile?: string },
+  { io, env }: CommandContext,
+): Promise<number> {
+  const journal = await loadJournal(o.journal);
+  if (!journal) throw new InputError(`${o.journal}: no such journal`);
+  const vm = Object.values(journal.vms).find(
+    (v) => v.name.toLowerCase() === name.toLowerCase() || v.id.toLowerCase() === name.toLowerCase(),
+  );
+  if (!vm) throw new InputError(`${o.journal}: no VM '${name}' in this journal`);
+  if (!o.yes)
+    throw new InputError(
+      `rollback deallocates ${vm.name} and swaps its OS disk back to ` +
+        `${vm.facts.osDiskName ?? "the original"}: pass --yes`,
+    );
+  if (env.AZURE_ACCESS_TOKEN) checkTokenLifetime(env.AZURE_ACCESS_TOKEN, 15);
+  try {
+    io.stdout(`${await rollbackVm(await cloudFor(o, env), vm, journal, o.journal)}\n`);
+  } catch (e) {
+    if (!(e instanceof RepairError)) throw e;
+    io.stderr(`rdp-guard: rollback ${e.message}\n`);
+    return 1;
+  }
+  return 0;
 }

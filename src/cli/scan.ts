@@ -1,11 +1,10 @@
-import { Command, Option } from "commander";
 import { GuardConfig, loadConfig } from "../config";
 import { ArmParameterValues, readParametersFile } from "../formats/arm";
 import { parseDocument } from "../formats/detect";
-import { JsonDocument, readJsonFile, resolveLocations } from "../formats/json-source";
 import { InputError } from "../errors";
-import { FORMATS, FormatName, ParsedInput } from "../formats/types";
-import { Finding, SEVERITY_RANK } from "../nsg/findings";
+import { JsonDocument, readJsonFile, resolveLocations } from "../formats/json-source";
+import { FormatName, ParsedInput } from "../formats/types";
+import { Finding } from "../nsg/findings";
 import { SourceLocation } from "../nsg/rules";
 import { FileSummary, ScanReport } from "../report/model";
 import { renderJson } from "../report/json";
@@ -14,11 +13,9 @@ import { renderText } from "../report/text";
 import { scanInputs } from "../engine";
 import { readConfigFile } from "./config-file";
 import { collectFiles, readInput } from "./inputs";
+import { CliIo, FailOn, OutputFormat, exitCode } from "./io";
 import { writeOutput } from "./output";
 import { packageVersion } from "../version";
-
-export type FailOn = "error" | "warning" | "never";
-export type OutputFormat = "text" | "json" | "sarif";
 
 export interface ScanOptions {
   format: OutputFormat;
@@ -32,50 +29,6 @@ export interface ScanOptions {
   inputFormat: FormatName | "auto";
   maxFileSize: number;
   color?: boolean;
-}
-
-export interface CliIo {
-  stdout: (s: string) => void;
-  stderr: (s: string) => void;
-  isTty: boolean;
-  stdin?: NodeJS.ReadableStream;
-}
-
-const DEFAULT_MAX_FILE = 512 * 1024 * 1024;
-
-function intArg(name: string) {
-  return (v: string): number => {
-    if (!/^\d+$/.test(v.trim())) throw new InputError(`${name}: '${v}' is not a whole number`);
-    return Number(v);
-  };
-}
-
-function portsArg(v: string): number[] {
-  return v.split(",").map((p) => {
-    const t = p.trim();
-    if (!/^\d+$/.test(t) || Number(t) < 1 || Number(t) > 65535) throw new InputError(`--rdp-ports: '${t}' is not a port (1-65535)`);
-    return Number(t);
-  });
-}
-
-export function scanCommand(io: CliIo, setExit: (code: number) => void): Command {
-  return new Command("scan")
-    .description("Check IaC outputs and exports (ARM/Bicep, pulumi preview --json, pulumi stack export, az nsg JSON, terraform show -json) for RDP exposed to the Internet")
-    .argument("<paths...>", "files, directories (searched for *.json) or - for standard input")
-    .addOption(new Option("--format <format>", "report format").choices(["text", "json", "sarif"]).default("text"))
-    .option("--output <file>", "write the report to a file instead of standard output")
-    .option("--rdp-ports <ports>", "comma-separated RDP ports (default 3389)", portsArg)
-    .option("--trusted-prefix <prefix>", "CIDR, address or service tag always allowed to reach RDP (repeatable)", (v: string, acc: string[]) => [...acc, v], [] as string[])
-    .option("--max-public-addresses <n>", "public source addresses an NSG may admit before it counts as exposure (default 256)", intArg("--max-public-addresses"))
-    .option("--config <file>", "JSON config file (same schema as the policy pack config)")
-    .addOption(new Option("--fail-on <level>", "exit 1 when a finding at or above this severity exists").choices(["error", "warning", "never"]).default("error"))
-    .option("--parameters <file>", "ARM parameters file used to resolve [parameters('...')] expressions")
-    .addOption(new Option("--input-format <format>", "force the input format instead of detecting it").choices(["auto", ...FORMATS]).default("auto"))
-    .option("--max-file-size <bytes>", "largest input file accepted", intArg("--max-file-size"), DEFAULT_MAX_FILE)
-    .option("--no-color", "never colour text output")
-    .action(async (paths: string[], opts: ScanOptions) => {
-      setExit(await runScan(paths, opts, io));
-    });
 }
 
 async function buildConfig(opts: ScanOptions): Promise<GuardConfig> {
@@ -159,10 +112,3 @@ function locate(findings: Finding[], docs: readonly JsonDocument[]): Finding[] {
   }
   return findings.map((f) => (f.location && resolved.has(f.location) ? { ...f, location: resolved.get(f.location) } : f));
 }
-
-export function exitCode(findings: readonly Finding[], failOn: FailOn): number {
-  if (failOn === "never") return 0;
-  const threshold = SEVERITY_RANK[failOn];
-  return findings.some((f) => !f.suppressed && SEVERITY_RANK[f.severity] >= threshold) ? 1 : 0;
-}
-

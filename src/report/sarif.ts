@@ -33,33 +33,41 @@ export function toSarif(report: ScanReport, baseDir: string = process.cwd()): Lo
       properties: f.exposure ? { exposure: f.exposure } : undefined,
     };
     if (f.suppressed) {
-      result.suppressions = [{ kind: "external", justification: `${f.suppressed.reason} (until ${f.suppressed.expires})` }];
+      result.suppressions = [
+        { kind: "external", justification: `${f.suppressed.reason} (until ${f.suppressed.expires})` },
+      ];
     }
     return result;
   });
   return {
     version: "2.1.0",
     $schema: "https://json.schemastore.org/sarif-2.1.0.json",
-    runs: [{
-      tool: {
-        driver: {
-          name: report.tool.name, version: report.tool.version,
-          informationUri: "https://www.npmjs.com/package/azure-rdp-guard", rules,
+    runs: [
+      {
+        tool: {
+          driver: {
+            name: report.tool.name,
+            version: report.tool.version,
+            informationUri: "https://www.npmjs.com/package/azure-rdp-guard",
+            rules,
+          },
         },
+        originalUriBaseIds: { "%SRCROOT%": { uri: pathToFileUri(baseDir) } },
+        results,
       },
-      originalUriBaseIds: { "%SRCROOT%": { uri: pathToFileUri(baseDir) } },
-      results,
-    }],
+    ],
   };
 }
 
 /** Where a finding is: its file and line when it has one, and always the resource (and NSG rule) it names. */
 function location(f: Finding, baseDir: string): Location {
-  const logicalLocations = [{
-    name: f.rule ? `${f.resource.name}/${f.rule.name}` : f.resource.name,
-    fullyQualifiedName: f.resource.id,
-    kind: "resource",
-  }];
+  const logicalLocations = [
+    {
+      name: f.rule ? `${f.resource.name}/${f.rule.name}` : f.resource.name,
+      fullyQualifiedName: f.resource.id,
+      kind: "resource",
+    },
+  ];
   const file = f.location?.file;
   if (!file) return { logicalLocations };
   // A URI, not a path: each segment percent-encoded (spaces, #, %).

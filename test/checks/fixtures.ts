@@ -37,7 +37,8 @@ export function fixturesOf(id: string): CheckFixtures {
     files.filter((f) => f.startsWith(kind) && f.endsWith(".json") && f.endsWith(".fleet.json") === fleet);
   const expectedFile = path.join(dir, "expected.json");
   return {
-    id, dir,
+    id,
+    dir,
     iac: { positive: pick("positive", false), negative: pick("negative", false) },
     fleet: { positive: pick("positive", true), negative: pick("negative", true) },
     expected: existsSync(expectedFile) ? (JSON.parse(readFileSync(expectedFile, "utf8")) as Expected[]) : undefined,

@@ -28,20 +28,26 @@ describe("check registry", () => {
   });
 
   it("every check file is registered, and every check has its file", () => {
-    const files = readdirSync(CHECKS_SRC).filter((f) => /^rdpg\d{3}-/.test(f)).sort();
+    const files = readdirSync(CHECKS_SRC)
+      .filter((f) => /^rdpg\d{3}-/.test(f))
+      .sort();
     expect(files, "src/checks/rdpgNNN-*.ts files vs ALL_CHECKS").toEqual(ALL_CHECKS.map(fileOf).sort());
   });
 
-  it.each(ALL_CHECKS.map((c) => [c.id, c] as const))("%s: file, exported name and policy name follow its name", async (_id, c) => {
-    const mod = (await import(path.join(CHECKS_SRC, fileOf(c)))) as Record<string, unknown>;
-    expect(Object.keys(mod), `${fileOf(c)} exports`).toEqual([camel(c.name)]);
-    expect(mod[camel(c.name)]).toBe(c);
-    const policyFile = path.join(POLICIES, `${c.name}.ts`);
-    if (existsSync(policyFile)) {
-      const policy = ((await import(policyFile)) as Record<string, { name?: string }>)[camel(c.name)];
-      expect(policy?.name, `components/policies/${c.name}.ts exports ${camel(c.name)} named ${c.name}`).toBe(c.name);
-    }
-  });
+  it.each(ALL_CHECKS.map((c) => [c.id, c] as const))(
+    "%s: file, exported name and policy name follow its name",
+    async (_id, c) => {
+      const mod = (await import(path.join(CHECKS_SRC, fileOf(c)))) as Record<string, unknown>;
+      expect(Object.keys(mod), `${fileOf(c)} exports`).toEqual([camel(c.name)]);
+      expect(mod[camel(c.name)]).toBe(c);
+      const policyFile = path.join(POLICIES, `${c.name}.ts`);
+      if (existsSync(policyFile)) {
+        const policy = ((await import(policyFile)) as Record<string, { name?: string }>)[camel(c.name)];
+        const what = `components/policies/${c.name}.ts exports ${camel(c.name)} named ${c.name}`;
+        expect(policy?.name, what).toBe(c.name);
+      }
+    },
+  );
 
   it("every policy file is named after the check it carries", () => {
     const files = readdirSync(POLICIES).filter((f) => f.endsWith(".ts") && !["index.ts", "pulumi-props.ts"].includes(f));
@@ -52,7 +58,8 @@ describe("check registry", () => {
   });
 
   it.each(ALL_CHECKS.map((c) => [c.id, c] as const))("%s: metadata and SARIF security-severity", (_id, c) => {
-    for (const field of ["title", "rationale", "help"] as const) expect(c[field].trim(), `${c.id}.${field}`).not.toBe("");
+    for (const field of ["title", "rationale", "help"] as const)
+      expect(c[field].trim(), `${c.id}.${field}`).not.toBe("");
     expect(c.securitySeverity, `${c.id}.securitySeverity`).toMatch(/^(10\.0|\d\.\d)$/);
   });
 
@@ -62,7 +69,11 @@ describe("check registry", () => {
     expect(positives.length, `test/checks/${id}/positive*.json`).toBeGreaterThan(0);
     expect(fx.iac.negative.length + fx.fleet.negative.length, `test/checks/${id}/negative*.json`).toBeGreaterThan(0);
     expect(fx.expected, `test/checks/${id}/expected.json`).toBeDefined();
-    for (const p of positives) expect(fx.expected!.some((e) => e.file === p), `${id}/expected.json lists ${p}`).toBe(true);
+    for (const p of positives)
+      expect(
+        fx.expected!.some((e) => e.file === p),
+        `${id}/expected.json lists ${p}`,
+      ).toBe(true);
     for (const e of fx.expected!) {
       expect(positives, `${id}/expected.json names a positive file`).toContain(e.file);
       if (fx.iac.positive.includes(e.file)) expect(e.line, `${id}/${e.file}: expected line`).toBeGreaterThan(0);

@@ -6,14 +6,17 @@ import { ALL_CHECKS, vmUnreachable, windowsVmBootDiagnostics } from "../../src/c
 import { ScanReport } from "../../src/report/model";
 import { toSarif } from "../../src/report/sarif";
 
-const VM_ID = "/subscriptions/00000000-0000-0000-0000-00000000000a/resourceGroups/rg-app/providers/Microsoft.Compute/virtualMachines/vm-down";
+const VM_ID = "/subscriptions/00000000-0000-0000-0000-00000000000a/resourceGroups/rg-app"
+  + "/providers/Microsoft.Compute/virtualMachines/vm-down";
 
 function report(findings: ScanReport["findings"]): ScanReport {
   return { tool: { name: "azure-rdp-guard", version: "0.0.0-test" }, findings, files: [], skipped: [] };
 }
 
 function validator() {
-  const schema = JSON.parse(readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8"));
+  const schema = JSON.parse(
+    readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8"),
+  );
   const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
   addFormats(ajv);
   return ajv.compile(schema);
@@ -31,10 +34,14 @@ describe("SARIF reporter", () => {
   });
 
   it("keeps the file and line of an IaC finding, with the resource as a logical location too", () => {
-    const f = windowsVmBootDiagnostics.finding({ id: "vm1", name: "vm1" }, { file: "/tmp/iac/main.json", line: 7, column: 5 });
+    const f = windowsVmBootDiagnostics.finding(
+      { id: "vm1", name: "vm1" },
+      { file: "/tmp/iac/main.json", line: 7, column: 5 },
+    );
     const [loc] = toSarif(report([f]), "/tmp").runs[0]!.results![0]!.locations!;
     expect(loc!.physicalLocation).toEqual({
-      artifactLocation: { uri: "iac/main.json", uriBaseId: "%SRCROOT%" }, region: { startLine: 7, startColumn: 5 },
+      artifactLocation: { uri: "iac/main.json", uriBaseId: "%SRCROOT%" },
+      region: { startLine: 7, startColumn: 5 },
     });
     expect(loc!.logicalLocations![0]!.fullyQualifiedName).toBe("vm1");
   });
@@ -44,8 +51,11 @@ describe("SARIF reporter", () => {
     expect(rules.map((r) => r.id)).toEqual(ALL_CHECKS.map((c) => c.id));
     for (const [i, c] of ALL_CHECKS.entries()) {
       expect(rules[i]).toMatchObject({
-        name: c.name, shortDescription: { text: c.title }, fullDescription: { text: c.rationale },
-        defaultConfiguration: { level: c.severity }, properties: { "security-severity": c.securitySeverity },
+        name: c.name,
+        shortDescription: { text: c.title },
+        fullDescription: { text: c.rationale },
+        defaultConfiguration: { level: c.severity },
+        properties: { "security-severity": c.securitySeverity },
       });
     }
   });
