@@ -1,7 +1,7 @@
 import type { Finding, ResourceRef } from "../nsg/findings";
 import type { RuleProblem } from "../nsg/parse-rule";
 import type { SourceLocation } from "../nsg/rules";
-import { CheckUnit, Severity } from "./check";
+import { CheckUnit, Severity, VmSubject, vmRef } from "./check";
 
 /** Rule fields the engine could not read (or the whole rule list, when `rule` is absent). */
 export interface UnreadableRuleEvent {
@@ -46,6 +46,18 @@ export const nsgRuleUnevaluable = {
       reason: what,
       message: `NSG '${e.nsg.name}' ${subject} cannot be evaluated: ${what}`,
       fix: nsgRuleUnevaluable.help,
+    };
+  },
+
+  /** A live VM whose effective exposure cannot be decided (its NICs, subnets or NSGs could not be read). */
+  vmFinding(vm: VmSubject, why: string): Finding {
+    return {
+      checkId: nsgRuleUnevaluable.id,
+      severity: nsgRuleUnevaluable.severity,
+      resource: vmRef(vm),
+      reason: why,
+      message: `RDP exposure of Windows VM '${vm.name}' cannot be decided: ${why}`,
+      fix: "Grant read access (Reader) on the VM's NICs, virtual networks, NSGs and public IPs, and audit again.",
     };
   },
 
