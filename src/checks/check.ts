@@ -4,10 +4,10 @@ export type Severity = "error" | "warning" | "note";
 
 /**
  * What every check declares (eslint's `meta`, KICS's `metadata.json`). A check is one file
- * `src/checks/<id>-<name>.ts` exporting the camelCase of `name`: the definition plus the functions
- * that build its findings. SARIF rule descriptors, the README table (`npm run docs:checks`) and
- * the policy pack's descriptions are all rendered from it; `test/checks/registry.test.ts` says
- * what a new check is missing.
+ * `src/checks/<id>-<name>.ts` exporting the camelCase of `name` (one line in `all.ts` registers
+ * it): the definition plus the functions that build its findings. SARIF rule descriptors, the
+ * README table (`npm run docs:checks`) and the policy pack's descriptions are rendered from it;
+ * `test/checks/registry.test.ts` says what a new check is missing.
  */
 export interface CheckDefinition {
   /** Stable id, never reused: findings, exemptions and SARIF results refer to it. */
