@@ -19,7 +19,8 @@ export interface OptionSpec<T = unknown> {
   readonly choices?: readonly string[];
 }
 
-const option = <T>(spec: OptionSpec<T>): OptionSpec<T> => spec;
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- each entry keeps its own literal type
+const option = <const S extends OptionSpec<any>>(spec: S): S => spec;
 
 function fail(flag: string, raw: string, problem: string): never {
   throw new InputError(`${flag}: '${raw}' ${problem}`);
@@ -99,7 +100,7 @@ export const OPTIONS = {
     description: "JSON config file (same schema as the policy pack config)",
     parse: text("--config"),
   }),
-  color: option<boolean>({ flags: "--no-color", description: "never colour text output" }),
+  color: option({ flags: "--no-color", description: "never colour text output" }),
 
   // Engine settings (scan)
   rdpPorts: option({
@@ -107,7 +108,7 @@ export const OPTIONS = {
     description: "comma-separated RDP ports (default 3389)",
     parse: portList("--rdp-ports"),
   }),
-  trustedPrefix: option<string[]>({
+  trustedPrefix: option({
     flags: "--trusted-prefix <prefix>",
     description: "CIDR, address or service tag always allowed to reach RDP (repeatable)",
     parse: repeatable(text("--trusted-prefix")),
@@ -138,25 +139,25 @@ export const OPTIONS = {
   }),
 
   // Azure (audit, plan, repair, rollback)
-  subscription: option<string[]>({
+  subscription: option({
     flags: "--subscription <id>",
     description: "subscription to read (repeatable)",
     parse: repeatable(text("--subscription", GUID, "is not a subscription id (GUID)")),
     default: [],
   }),
-  managementGroup: option<string[]>({
+  managementGroup: option({
     flags: "--management-group <id>",
     description: "management group to read through Resource Graph (repeatable)",
     parse: repeatable(text("--management-group")),
     default: [],
   }),
-  resourceGroup: option<string[]>({
+  resourceGroup: option({
     flags: "--resource-group <name>",
     description: "only VMs in this resource group (repeatable)",
     parse: repeatable(text("--resource-group")),
     default: [],
   }),
-  tag: option<string[]>({
+  tag: option({
     flags: "--tag <key=value>",
     description: "only VMs with this tag (repeatable, all must match)",
     parse: repeatable(text("--tag", /^[^=]+=/, "must be key=value")),
@@ -200,7 +201,7 @@ export const OPTIONS = {
     parse: text("--audit-file"),
   }),
   plan: option({ flags: "--plan <file>", description: "plan JSON written by `rdp-guard plan`", parse: text("--plan") }),
-  vm: option<string[]>({
+  vm: option({
     flags: "--vm <name|id>",
     description: "only plan for this VM (repeatable)",
     parse: repeatable(text("--vm")),
@@ -219,12 +220,12 @@ export const OPTIONS = {
     default: [],
   }),
   journal: option({ flags: "--journal <file>", description: "repair journal", parse: text("--journal") }),
-  dryRun: option<boolean>({
+  dryRun: option({
     flags: "--dry-run",
     description: "show what would change, change nothing",
     default: false,
   }),
-  yes: option<boolean>({ flags: "--yes", description: "confirm a change that deallocates VMs", default: false }),
+  yes: option({ flags: "--yes", description: "confirm a change that deallocates VMs", default: false }),
   stack: option({
     flags: "--stack <name>",
     description: "Pulumi stack of the remediation program",
@@ -240,3 +241,16 @@ export const OPTIONS = {
 };
 
 export type OptionKey = keyof typeof OPTIONS;
+
+/** The value commander stores for an option: its parser's result, or a boolean for a flag. */
+type ValueOf<S> = S extends { parse: (raw: string, previous: never) => infer T } ? T : boolean;
+
+/**
+ * The parsed options of a command taking `K`, of which `R` are required: options with a default or
+ * marked required always have a value, the rest may be undefined. Commands type their options with
+ * this, so a command cannot read an option it does not declare.
+ */
+export type OptionValues<K extends OptionKey, R extends OptionKey = never> = {
+  -readonly [P in K]: (typeof OPTIONS)[P] extends { default: unknown } ? ValueOf<(typeof OPTIONS)[P]>
+    : P extends R ? ValueOf<(typeof OPTIONS)[P]> : ValueOf<(typeof OPTIONS)[P]> | undefined;
+};

@@ -1,32 +1,32 @@
 import { Command, CommanderError, Option } from "commander";
 import { isUserError } from "../errors";
 import { CliIo, CommandContext } from "./io";
-import { OPTIONS, OptionKey } from "./options";
+import { OPTIONS, OptionKey, OptionSpec, OptionValues } from "./options";
 import { packageVersion } from "../version";
 
-/** An option a command takes: its key in OPTIONS, optionally required or with command-specific help. */
-type OptionUse = OptionKey | { readonly key: OptionKey; readonly required?: boolean; readonly description?: string };
+/** An option a command takes: its key in OPTIONS, or the key with command-specific help. */
+type OptionUse<K extends OptionKey> = K | { readonly key: K; readonly description: string };
 
-interface CommandSpec {
+interface CommandSpec<K extends OptionKey = OptionKey, R extends K = K, A = unknown> {
   readonly name: string;
   readonly description: string;
   readonly argument?: { readonly name: string; readonly description: string };
-  readonly options: readonly OptionUse[];
+  readonly options: readonly OptionUse<K>[];
+  readonly required?: readonly R[];
   /** The command body, loaded only when the command runs (changesets' lazy `commands/<cmd>`). */
-  readonly run: (opts: never, ctx: CommandContext, arg: never) => Promise<number>;
+  readonly run: (opts: OptionValues<K, R>, ctx: CommandContext, arg: A) => Promise<number>;
 }
 
-const AZURE: readonly OptionKey[] = [
-  "subscription",
-  "managementGroup",
-  "resourceGroup",
-  "tag",
-  "armEndpoint",
-  "caFile",
-  "extensionName",
+/** Types `run`'s options from the declared keys, so a body cannot read an option its command lacks. */
+function command<K extends OptionKey, R extends K = never, A = undefined>(spec: CommandSpec<K, R, A>): CommandSpec {
+  return spec as unknown as CommandSpec;
+}
+
+const AZURE = [
+  "subscription", "managementGroup", "resourceGroup", "tag", "cloud", "armEndpoint", "caFile", "extensionName",
   "concurrency",
-];
-const CONNECTION: readonly OptionKey[] = ["cloud", "armEndpoint", "caFile"];
+] as const;
+const CONNECTION = ["cloud", "armEndpoint", "caFile"] as const;
 
 /**
  * Every command and the options it takes, in one place (changesets' `cli.ts`). Bodies live in
@@ -34,108 +34,87 @@ const CONNECTION: readonly OptionKey[] = ["cloud", "armEndpoint", "caFile"];
  * each other. To add a command, add an entry here; to add an option, add it to OPTIONS and list it.
  */
 export const COMMANDS: readonly CommandSpec[] = [
-  {
+  command({
     name: "scan",
-    description:
-      "Check IaC outputs and exports (ARM/Bicep, pulumi preview --json, pulumi stack export, az nsg JSON, " +
-      "terraform show -json) for RDP exposed to the Internet",
+    description: "Check IaC outputs and exports (ARM/Bicep, pulumi preview --json, pulumi stack export, az nsg JSON, "
+      + "terraform show -json) for RDP exposed to the Internet",
     argument: { name: "<paths...>", description: "files, directories (searched for *.json) or - for standard input" },
     options: [
-      "format",
-      "output",
-      "rdpPorts",
-      "trustedPrefix",
-      "maxPublicAddresses",
-      "config",
-      "failOn",
-      "parameters",
-      "inputFormat",
-      "maxFileSize",
-      "color",
+      "format", "output", "rdpPorts", "trustedPrefix", "maxPublicAddresses", "config", "failOn", "parameters",
+      "inputFormat", "maxFileSize", "color",
     ],
-    run: async (opts, ctx, paths) => (await import("./scan")).runScan(paths, opts, ctx.io),
-  },
-  {
+    run: async (opts, ctx, paths: string[]) => (await import("./scan")).runScan(paths, opts, ctx.io),
+  }),
+  command({
     name: "audit",
     description: "Audit live Windows VMs: RDP exposure (NIC + subnet NSGs), hardening drift, agent state",
     options: [
       "format",
       { key: "output", description: "write the report to a file (json: the audit file `rdp-guard plan` reads)" },
-      "config",
-      "failOn",
-      ...AZURE,
+      "config", "failOn", ...AZURE,
     ],
     run: async (opts, ctx) => (await import("./audit")).runAudit(opts, ctx),
-  },
-  {
+  }),
+  command({
     name: "plan",
     description: "Turn an audit (live, or --audit-file) into an explicit remediation plan; changes nothing",
     options: [
-      "auditFile",
-      { key: "output", description: "write the plan JSON here (default: standard output)" },
-      "vm",
+      "auditFile", { key: "output", description: "write the plan JSON here (default: standard output)" }, "vm",
       { key: "maxAgeHours", description: "reject audits older than this" },
-      { key: "config", description: "JSON config file (for a live audit)" },
-      ...AZURE,
+      { key: "config", description: "JSON config file (for a live audit)" }, ...AZURE,
     ],
     run: async (opts, ctx) => (await import("./plan")).runPlan(opts, ctx),
-  },
-  {
+  }),
+  command({
     name: "remediate",
     description: "Add a plan's online repairs to the remediation stack's cumulative desired state and apply it with "
       + "`pulumi up` (Automation API); earlier fixes stay until --remove names them; --dry-run runs a preview",
     options: [
-      "plan",
-      "remove",
-      { key: "dryRun", description: "preview only" },
-      "stack",
+      "plan", "remove", { key: "dryRun", description: "preview only" }, "stack",
       { key: "extensionName", description: "name of the hardening CustomScript extension (as in audit)" },
       { key: "maxAgeHours", description: "reject plans older than this" },
     ],
     run: async (opts, ctx) => (await import("./remediate")).runRemediate(opts, ctx),
-  },
-  {
+  }),
+  command({
     name: "repair",
-    description:
-      "Repair unreachable VMs offline (snapshot, rescue VM, hive fix, disk swap) as a resumable, journaled " +
-      "workflow",
+    description: "Repair unreachable VMs offline (snapshot, rescue VM, hive fix, disk swap) as a resumable, journaled "
+      + "workflow",
     options: [
-      { key: "plan", required: true, description: "plan JSON written by `rdp-guard plan` (VMs marked offline-repair)" },
+      { key: "plan", description: "plan JSON written by `rdp-guard plan` (VMs marked offline-repair)" },
       {
         key: "journal",
         description: "journal file (default rdp-guard-repair-<plan id>.json); an interrupted run resumes from it",
       },
       { key: "dryRun", description: "show the steps, change nothing" },
       { key: "yes", description: "confirm: this deallocates VMs and swaps their OS disks" },
-      "rescueVmSize",
-      ...CONNECTION,
+      "rescueVmSize", ...CONNECTION,
       { key: "extensionName", description: "name of the hardening CustomScript extension the verify step reads" },
       { key: "maxAgeHours", description: "reject plans older than this" },
     ],
+    required: ["plan"],
     run: async (opts, ctx) => (await import("./repair")).runRepair(opts, ctx),
-  },
-  {
+  }),
+  command({
     name: "rollback",
     description: "Swap a repaired VM's original OS disk back (from the repair journal); deletes nothing",
     argument: { name: "<vm>", description: "VM name or id" },
-    options: [
-      { key: "journal", required: true },
-      { key: "yes", description: "confirm: this deallocates the VM" },
-      ...CONNECTION,
-    ],
-    run: async (opts, ctx, vm) => (await import("./repair")).runRollback(vm, opts, ctx),
-  },
+    options: ["journal", { key: "yes", description: "confirm: this deallocates the VM" }, ...CONNECTION],
+    required: ["journal"],
+    run: async (opts, ctx, vm: string) => (await import("./repair")).runRollback(vm, opts, ctx),
+  }),
 ];
 
-function commanderOption(use: OptionUse): Option {
-  const u = typeof use === "string" ? { key: use } : use;
-  const spec = OPTIONS[u.key];
+function commanderOption(use: OptionUse<OptionKey>, required: readonly OptionKey[]): Option {
+  const u = typeof use === "string" ? { key: use, description: undefined } : use;
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any -- commander stores whatever the parser returns
+  const spec: OptionSpec<any> = OPTIONS[u.key];
   const o = new Option(spec.flags, u.description ?? spec.description);
-  if ("choices" in spec && spec.choices) o.choices(spec.choices);
+  if (spec.choices) o.choices(spec.choices);
   // After choices(): our parser replaces commander's, so every bad value fails the same way.
-  if ("parse" in spec && spec.parse) o.argParser(spec.parse as (raw: string, previous: unknown) => unknown);
-  if ("default" in spec && spec.default !== undefined) o.default(spec.default);
-  if ("required" in u && u.required) o.makeOptionMandatory(true);
+  if (spec.parse) o.argParser(spec.parse);
+  if (spec.default !== undefined) o.default(spec.default);
+  if (required.includes(u.key)) o.makeOptionMandatory(true);
   return o;
 }
 
@@ -156,7 +135,7 @@ export function buildProgram(ctx: CommandContext, setExit: (code: number) => voi
   for (const spec of COMMANDS) {
     const cmd = new Command(spec.name).description(spec.description).exitOverride().configureOutput(output);
     if (spec.argument) cmd.argument(spec.argument.name, spec.argument.description);
-    for (const use of spec.options) cmd.addOption(commanderOption(use));
+    for (const use of spec.options) cmd.addOption(commanderOption(use, spec.required ?? []));
     const run = spec.run as (opts: unknown, ctx: CommandContext, arg: unknown) => Promise<number>;
     cmd.action(async (...args: unknown[]) => {
       // commander passes the argument (when declared), the options, then the command.
