@@ -18,6 +18,7 @@ function vmDetails(vm: VmAudit): string[] {
     const other = vm.hardening?.otherCustomScript;
     details.push(other ? `no hardening (CustomScript slot used by ${other})` : "no hardening extension");
   }
+  if (vm.unknown?.length) details.push(`unknown: ${vm.unknown.join("; ")}`);
   if (vm.locks.length > 0) details.push(`locked (${vm.locks.map((l) => l.level).join(",")})`);
   return details;
 }
@@ -30,7 +31,7 @@ export function renderAuditText(doc: AuditDocument): string {
     return `${vm.status.join(",").toUpperCase().padEnd(20)} ${vm.name}  ${where}${details.length ? `  ${details.join("; ")}` : ""}`;
   });
   const count = (s: string) => doc.vms.filter((v) => v.status.includes(s as never)).length;
-  const counts = ["compliant", "drifted", "unhardened", "exposed", "unreachable"].map((s) => `${count(s)} ${s}`);
+  const counts = ["compliant", "drifted", "unhardened", "exposed", "unreachable", "unknown"].map((s) => `${count(s)} ${s}`);
   lines.push("", `${doc.vms.length} VM(s): ${counts.join(", ")}, ${count("not-windows")} not Windows`);
   return lines.join("\n") + "\n";
 }
