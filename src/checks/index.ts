@@ -2,7 +2,7 @@ import * as all from "./all";
 import { CheckDefinition } from "./check";
 
 export type { CheckDefinition, CheckUnit, Severity, VmSubject } from "./check";
-export type { ExposureWhy, RuleExposureEvent, VmExposureEvent } from "./exposure";
+export type { VmExposureEvent } from "./exposure";
 export * from "./all";
 
 /** Every check, in id order: the SARIF rule list, the README table and the registry test read this. */

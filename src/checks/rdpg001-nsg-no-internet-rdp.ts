@@ -1,6 +1,6 @@
 import type { Finding } from "../nsg/findings";
 import { CheckUnit, VmSubject } from "./check";
-import { RuleExposureEvent, VmExposureEvent, exposureFinding, vmExposureFinding } from "./exposure";
+import { VmExposureEvent, vmExposureFinding } from "./exposure";
 
 /**
  * RDPG001: an inbound Allow rule lets Internet sources reach an RDP port over TCP, after rule
@@ -19,9 +19,6 @@ export const nsgNoInternetRdp = {
     "just-in-time VM access.",
   securitySeverity: "9.1",
 
-  ruleFinding(e: RuleExposureEvent): Finding {
-    return exposureFinding(nsgNoInternetRdp, e);
-  },
   vmFinding(vm: VmSubject, e: VmExposureEvent): Finding {
     return vmExposureFinding(nsgNoInternetRdp, vm, e);
   },

@@ -1,6 +1,6 @@
 import type { Finding } from "../nsg/findings";
 import { CheckUnit, VmSubject } from "./check";
-import { RuleExposureEvent, VmExposureEvent, exposureFinding, vmExposureFinding } from "./exposure";
+import { VmExposureEvent, vmExposureFinding } from "./exposure";
 
 /** RDPG002: Internet sources reach an RDP port over UDP only (RDP's UDP transport). */
 export const nsgNoInternetRdpUdp = {
@@ -13,9 +13,6 @@ export const nsgNoInternetRdpUdp = {
   help: "Restrict the rule's source or protocol; RDP over UDP is only useful alongside an allowed TCP path.",
   securitySeverity: "6.5",
 
-  ruleFinding(e: RuleExposureEvent): Finding {
-    return exposureFinding(nsgNoInternetRdpUdp, e);
-  },
   vmFinding(vm: VmSubject, e: VmExposureEvent): Finding {
     return vmExposureFinding(nsgNoInternetRdpUdp, vm, e);
   },

@@ -1,16 +1,5 @@
-import type { Finding, ResourceRef } from "../nsg/findings";
-import type { RuleProblem } from "../nsg/parse-rule";
-import type { SourceLocation } from "../nsg/rules";
+import type { Finding } from "../nsg/findings";
 import { CheckUnit, Severity, VmSubject, vmRef } from "./check";
-
-/** Rule fields the engine could not read (or the whole rule list, when `rule` is absent). */
-export interface UnreadableRuleEvent {
-  readonly nsg: ResourceRef;
-  readonly rule?: { readonly name: string; readonly priority?: number; readonly resourceId?: string };
-  readonly location?: SourceLocation;
-  readonly problems: readonly RuleProblem[];
-  readonly failOnUnevaluable: boolean;
-}
 
 /**
  * RDPG003: a rule could not be evaluated (template expression, malformed port, unknown service tag,
@@ -33,21 +22,6 @@ export const nsgRuleUnevaluable = {
     return failOnUnevaluable ? "error" : "warning";
   },
 
-  finding(e: UnreadableRuleEvent): Finding {
-    const what = e.problems.map((p) => `${p.field}='${p.value}': ${p.reason}`).join("; ");
-    const subject = e.rule ? `rule '${e.rule.name}'` : "security rules";
-    return {
-      checkId: nsgRuleUnevaluable.id,
-      severity: nsgRuleUnevaluable.severityFor(e.failOnUnevaluable),
-      resource: e.nsg,
-      rule: e.rule,
-      location: e.location,
-      problems: e.problems,
-      reason: what,
-      message: `NSG '${e.nsg.name}' ${subject} cannot be evaluated: ${what}`,
-      fix: nsgRuleUnevaluable.help,
-    };
-  },
 
   /** A live VM whose effective exposure cannot be decided (its NICs, subnets or NSGs could not be read). */
   vmFinding(vm: VmSubject, why: string): Finding {
@@ -61,34 +35,4 @@ export const nsgRuleUnevaluable = {
     };
   },
 
-  /** Several inbound rules share a priority: Azure rejects the NSG and their order is undefined. */
-  duplicatePriorityFinding(e: {
-    nsg: ResourceRef;
-    priority: number;
-    names: readonly string[];
-    location?: SourceLocation;
-    failOnUnevaluable: boolean;
-  }): Finding {
-    const names = e.names.join(", ");
-    return {
-      checkId: nsgRuleUnevaluable.id,
-      severity: nsgRuleUnevaluable.severityFor(e.failOnUnevaluable),
-      resource: e.nsg,
-      rule: { name: e.names[0]!, priority: e.priority },
-      location: e.location,
-      problems: [
-        {
-          field: "priority",
-          value: String(e.priority),
-          reason: `shared by inbound rules ${names}`,
-          kind: "unevaluable",
-        },
-      ],
-      reason: `priority ${e.priority} is used by ${names}; Azure rejects the NSG and the order cannot be decided`,
-      message:
-        `NSG '${e.nsg.name}' has several inbound rules with priority ${e.priority} (${names}); their order ` +
-        "cannot be evaluated",
-      fix: "Give every inbound rule a unique priority.",
-    };
-  },
 } as const satisfies CheckUnit;

@@ -1,9 +1,9 @@
-import type { Finding } from "../nsg/findings";
 import { CheckUnit } from "./check";
-import { RuleExposureEvent, exposureReason } from "./exposure";
-import type { UnreadableRuleEvent } from "./rdpg003-nsg-rule-unevaluable";
 
-/** RDPG004: a rule field is a computed output, unknown during `pulumi preview`; checked again at `pulumi up`. */
+/**
+ * RDPG004: a rule field is a computed output, unknown during `pulumi preview`; checked again at `pulumi up`.
+ * Its findings (and the NSG-rule findings of RDPG001-003) are still worded in src/nsg/evaluate.ts.
+ */
 export const nsgRuleUnknownAtPreview = {
   id: "RDPG004",
   name: "nsg-rule-unknown-at-preview",
@@ -14,39 +14,4 @@ export const nsgRuleUnknownAtPreview = {
     "exposed.",
   help: "Nothing to do now; `pulumi up` evaluates the rule with the real value before it is applied.",
   securitySeverity: "3.0",
-
-  /** The rule's own fields are unknown. */
-  finding(e: Omit<UnreadableRuleEvent, "failOnUnevaluable">): Finding {
-    const what = e.problems.map((p) => `${p.field}='${p.value}': ${p.reason}`).join("; ");
-    const subject = e.rule ? `rule '${e.rule.name}'` : "security rules";
-    return {
-      checkId: nsgRuleUnknownAtPreview.id,
-      severity: nsgRuleUnknownAtPreview.severity,
-      resource: e.nsg,
-      rule: e.rule,
-      location: e.location,
-      problems: e.problems,
-      reason: what,
-      message:
-        `NSG '${e.nsg.name}' ${subject} cannot be checked during preview (${what}); ` + "it is checked at 'pulumi up'",
-      fix: nsgRuleUnknownAtPreview.help,
-    };
-  },
-
-  /** The rule would expose RDP unless a higher-priority Deny, whose values are unknown, covers it. */
-  deferredExposureFinding(e: RuleExposureEvent): Finding {
-    return {
-      checkId: nsgRuleUnknownAtPreview.id,
-      severity: nsgRuleUnknownAtPreview.severity,
-      resource: e.nsg,
-      rule: e.rule,
-      location: e.location,
-      exposure: e.exposure,
-      reason: `${exposureReason(e.why, false)}; a higher-priority Deny depends on values unknown during preview`,
-      message:
-        `NSG '${e.nsg.name}' rule '${e.rule.name}' may expose RDP port ${e.exposure.ports.join(", ")}; decided ` +
-        "at 'pulumi up' when the Deny's values are known",
-      fix: nsgRuleUnknownAtPreview.help,
-    };
-  },
 } as const satisfies CheckUnit;

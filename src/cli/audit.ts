@@ -28,7 +28,7 @@ export async function runAudit(opts: AuditCliOptions, { io, env }: CommandContex
   const report: ScanReport = { tool, findings: doc.findings, files: [], skipped: [] };
   const content = opts.format === "json" ? JSON.stringify({ ...doc, summary: summarize(report) }, null, 2) + "\n"
     : opts.format === "sarif" ? renderSarif(report) : renderAuditText(doc);
-  if (opts.output) await writeOutput(opts.output, content, []);
+  if (opts.output) await writeOutput(opts.output, content, [opts.config]);
   else io.stdout(content);
   // A VM whose state could not be read is never reported clean.
   const unknown = doc.vms.filter((v) => v.status.includes("unknown")).length;
