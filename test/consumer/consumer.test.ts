@@ -141,9 +141,11 @@ describe("rdp-guard from the installed package", () => {
       { cwd: app, env, encoding: "utf8" });
       measure(`require ${sub}`, `${Number(ms).toFixed(0)} ms`);
     }
-    // Without the optional Pulumi peers, the component entry says what is missing.
+    // Without the optional Pulumi peers, the component entry names them (not Node's require stack).
     const root = spawnSync(process.execPath, ["-e", "require('azure-rdp-guard')"], { cwd: app, env, encoding: "utf8" });
-    expect(root.stderr).toMatch(/Cannot find module '@pulumi\/(pulumi|azure-native\/compute)'/);
+    expect(root.status).not.toBe(0);
+    expect(root.stderr).toMatch(/UserError: azure-rdp-guard needs the peer dependencies @pulumi\/pulumi, @pulumi\/azure-native\/compute: npm install @pulumi\/pulumi @pulumi\/azure-native/);
+    expect(root.stderr).not.toMatch(/Cannot find module|Require stack/);
   });
 });
 
