@@ -75,7 +75,14 @@ export class ArmLockReader implements LockReader {
 
   constructor(
     credential: TokenCredential,
-    private readonly opts: { endpoint: string; scope: string; agent?: https.Agent; limits: RetryLimits },
+    private readonly opts: {
+      endpoint: string;
+      scope: string;
+      agent?: https.Agent;
+      limits: RetryLimits;
+      /** Keep each subscription's list for the run (audit, plan); false reads again each time (repair). */
+      cache?: boolean;
+    },
   ) {
     this.client = new ServiceClient({
       credential,
@@ -87,6 +94,7 @@ export class ArmLockReader implements LockReader {
   }
 
   subscriptionLocks(subscriptionId: string): Promise<readonly ManagementLock[]> {
+    if (this.opts.cache === false) return this.list(subscriptionId);
     let p = this.cache.get(subscriptionId.toLowerCase());
     if (!p) this.cache.set(subscriptionId.toLowerCase(), (p = this.list(subscriptionId)));
     return p;

@@ -49,10 +49,19 @@ export function checkTokenLifetime(token: string, minutesNeeded: number, now = D
   }
 }
 
-async function cloudFor(o: { cloud?: string; armEndpoint?: string; caFile?: string }, env: NodeJS.ProcessEnv): Promise<SdkRepairCloud> {
+async function cloudFor(
+  o: { cloud?: string; armEndpoint?: string; caFile?: string },
+  env: NodeJS.ProcessEnv,
+  io: CommandContext["io"],
+): Promise<SdkRepairCloud> {
   const c = await connection(o);
-  // The cloud's token scope and authority; --ca-file adds to the system roots (caList), never replaces them.
-  return new SdkRepairCloud(await azureCredential(env, c.cloud), { endpoint: c.endpoint, ca: c.caList, scope: c.cloud.scope });
+  // The cloud's token scope and authority; --ca-file adds to the system roots, never replaces them.
+  return new SdkRepairCloud(await azureCredential(env, c.cloud), {
+    endpoint: c.endpoint,
+    ca: c.ca,
+    scope: c.cloud.scope,
+    onWait: (line) => io.stderr(`rdp-guard: ${line}\n`),
+  });
 }
 
 export async function runRepair(o: RepairCliOptions, { io, env }: CommandContext): Promise<number> {
@@ -80,7 +89,7 @@ export async function runRepair(o: RepairCliOptions, { io, env }: CommandContext
     );
   const pending = targets.filter((t) => t.status !== "done" && t.status !== "rolled-back").length;
   if (env.AZURE_ACCESS_TOKEN) checkTokenLifetime(env.AZURE_ACCESS_TOKEN, pending * MINUTES_PER_VM);
-  const cloud = await cloudFor(o, env);
+  const cloud = await cloudFor(o, env, io);
   const source = await fleetSource(o, env);
   const sel: Selection = {
     subscriptions: [...new Set(targets.map((t) => t.subscriptionId))],
@@ -128,7 +137,7 @@ export async function runRollback(
     );
   if (env.AZURE_ACCESS_TOKEN) checkTokenLifetime(env.AZURE_ACCESS_TOKEN, 15);
   try {
-    io.stdout(`${await rollbackVm(await cloudFor(o, env), vm, journal, o.journal)}\n`);
+    io.stdout(`${await rollbackVm(await cloudFor(o, env, io), vm, journal, o.journal)}\n`);
   } catch (e) {
     if (!(e instanceof RepairError)) throw e;
     io.stderr(`rdp-guard: rollback ${e.message}\n`);

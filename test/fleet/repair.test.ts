@@ -8,9 +8,9 @@ import { RemediationPlan } from "../../src/fleet/plan";
 import { SdkRepairCloud } from "../../src/fleet/repair/cloud";
 import { REPAIR_STEPS, RepairJournal, RepairStep, loadJournal } from "../../src/fleet/repair/journal";
 import { REPAIR_TAG, RepairWorkflow, initJournal, pickRescueSku, rollbackVm } from "../../src/fleet/repair/workflow";
-import { FakeArmServer, FakeFleet } from "../harness/fake-arm";
+import { FakeArmOptions, FakeArmServer, FakeFleet } from "../harness/fake-arm";
 import { FakeCompute, SeedOptions } from "../harness/fake-compute";
-import { FleetBuilder, SUB_A } from "../harness/fake-fleet";
+import { FleetBuilder, SUB_A, lockRow } from "../harness/fake-fleet";
 
 const RG = "rg-broken";
 const VNET = `/subscriptions/${SUB_A}/resourceGroups/${RG}/providers/Microsoft.Network/virtualNetworks/vnet`;
@@ -43,10 +43,12 @@ const planVm = (id: string, name: string) => ({
   nsgFixIds: [],
 });
 
-async function setup(opts: { linux?: boolean; seed?: Partial<SeedOptions>; names?: string[] } = {}): Promise<Env> {
+async function setup(
+  opts: { linux?: boolean; seed?: Partial<SeedOptions>; names?: string[]; server?: FakeArmOptions } = {},
+): Promise<Env> {
   const fleet = new FleetBuilder().build();
   const compute = new FakeCompute(fleet);
-  const server = await FakeArmServer.start(fleet, { extraRoutes: compute.route });
+  const server = await FakeArmServer.start(fleet, { ...opts.server, extraRoutes: compute.route });
   const names = opts.names ?? ["vm-broken"];
   const seeded = names.map((n) =>
     compute.seedBrokenVm(SUB_A, RG, n, { hyperV: "V2", trustedLaunch: true, subnetId: SUBNET, ...opts.seed }),
@@ -240,6 +242,41 @@ describe("offline repair workflow (real SDK, strict fake ARM)", () => {
     assertSingleRepair(e, true);
   });
 
+  it("a 429 with Retry-After: 86400 fails the step with one line instead of waiting a day", async () => {
+    const e = await setup();
+    const waits: number[] = [];
+    e.cloud = new SdkRepairCloud(staticTokenCredential("t"), {
+      endpoint: e.server.url,
+      ca: e.server.ca,
+      pollIntervalMs: 1,
+      sleep: async (ms) => void waits.push(ms),
+    });
+    e.compute.failOnce = { pattern: /^PUT .*\/snapshots\//, status: 429, headers: { "retry-after": "86400" } };
+    const r = await workflow(e, initJournal(e.plan, undefined)).runAll();
+    expect(r.failed[0]!.error).toMatch(/^vm-broken: step snapshot: PUT 127\.0\.0\.1:\d+\/subscriptions\/\S+\/snapshots/);
+    expect(r.failed[0]!.error).toMatch(
+      /: Azure asked to wait 86400 s \(Retry-After: 86400\) before retrying; rdp-guard waits at most 60 s per retry/,
+    );
+    expect(r.failed[0]!.error).not.toMatch(/\n/);
+    expect(waits).toEqual([]);
+    expect(e.compute.log.filter((l) => l.method === "PUT" && /\/snapshots\//.test(l.path))).toHaveLength(1);
+    expect(deallocations(e)).toEqual([]);
+  });
+
+  it("a 429 with a short Retry-After is waited out (capped, injectable sleep) and the repair finishes", async () => {
+    const e = await setup();
+    const waits: number[] = [];
+    e.cloud = new SdkRepairCloud(staticTokenCredential("t"), {
+      endpoint: e.server.url,
+      ca: e.server.ca,
+      pollIntervalMs: 1,
+      sleep: async (ms) => void waits.push(ms),
+    });
+    e.compute.failOnce = { pattern: /^PUT .*\/snapshots\//, status: 429, headers: { "retry-after": "7" } };
+    expect((await workflow(e, initJournal(e.plan, undefined)).runAll()).failed).toEqual([]);
+    expect(waits).toEqual([7000]);
+  });
+
   it("never touches a VM that is not Windows, even if a plan says so", async () => {
     const e = await setup({ linux: true });
     const r = await workflow(e, initJournal(e.plan, undefined)).runAll();
@@ -280,11 +317,7 @@ describe("defect 2: locks come from the Locks API (VM, disks, NICs, resource gro
     ["the subscription", `/subscriptions/${SUB_A}`],
   ])("a lock on %s stops the repair before any write", async (_what, scope) => {
     const e = await setup({ seed: { diskResourceGroup: "rg-disks" } });
-    e.compute.locks.push({
-      id: `${scope}/providers/Microsoft.Authorization/locks/freeze`,
-      name: "freeze",
-      level: "CanNotDelete",
-    });
+    e.fleet.rows.push(lockRow(scope, "freeze", "CanNotDelete"));
     const r = await workflow(e, initJournal(e.plan, undefined)).runAll();
     expect(r.failed[0]!.error).toMatch(
       /^vm-broken: step inspect: under management lock freeze \(CanNotDelete\) on .*: refusing to touch it/,
@@ -293,12 +326,16 @@ describe("defect 2: locks come from the Locks API (VM, disks, NICs, resource gro
   });
 
   it("locks that cannot be read stop the repair with a clear line (never 'unlocked')", async () => {
-    const e = await setup();
-    e.compute.locksStatus = 403;
+    const e = await setup({ server: { locksForbidden: [SUB_A] } });
     const r = await workflow(e, initJournal(e.plan, undefined)).runAll();
     expect(r.failed[0]!.error).toMatch(
-      /step inspect: cannot read management locks \(HTTP 403 AuthorizationFailed\): stopping, a lock is never assumed/,
+      new RegExp(
+        `^vm-broken: step inspect: cannot read management locks of subscription ${SUB_A} ` +
+          "\\(403 AuthorizationFailed: .*\\); rdp-guard never assumes a VM is unlocked: grant " +
+          "Microsoft.Authorization/locks/read",
+      ),
     );
+    expect(r.failed[0]!.error).not.toMatch(/\n/);
     expect(writes(e)).toEqual([]);
   });
 
@@ -307,11 +344,7 @@ describe("defect 2: locks come from the Locks API (VM, disks, NICs, resource gro
     const r = await workflow(e, initJournal(e.plan, undefined), {
       hook: (s) => {
         if (s === "detach-copy")
-          e.compute.locks.push({
-            id: `${e.vmId}/providers/Microsoft.Authorization/locks/late`,
-            name: "late",
-            level: "ReadOnly",
-          });
+          e.fleet.rows.push(lockRow(e.vmId, "late", "ReadOnly"));
       },
     }).runAll();
     expect(r.failed[0]!.error).toMatch(/step pre-swap-check: under management lock late/);

@@ -126,7 +126,6 @@ export class FakeArmServer {
       }
       const extra = typeof opts.extraRoutes === "function" ? [opts.extraRoutes] : opts.extraRoutes ?? [];
       for (const route of extra) if (await route(req, body, res)) return;
-      // After the extra routes: FakeCompute's minimal locks route (repair tests) wins where it is plugged in.
       if (this.locks.handle(req.method ?? "", url, this.url, res)) return;
       send(res, 404, { error: { code: "NotFound", message: `${req.method} ${url.pathname} is not served by the fake ARM server` } });
     } finally {

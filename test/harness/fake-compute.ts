@@ -125,18 +125,10 @@ export class FakeCompute {
    * provisioningState); used where a real process polls with the SDK's fixed 2 s interval.
    */
   syncLro = false;
-  /**
-   * Management locks, served by the Locks API's subscription-level list
-   * (GET /subscriptions/{sub}/providers/Microsoft.Authorization/locks, api-version 2020-05-01, locks.json).
-   * A minimal route for the repair tests; test/harness/fake-locks.ts (FLEET) serves every scope.
-   */
-  readonly locks: { id: string; name: string; level: "CanNotDelete" | "ReadOnly" }[] = [];
-  /** Answer the Locks API with this status instead (e.g. 403 when the caller may not read locks). */
-  locksStatus?: number;
   /** Make the offline script report a failure (and exit 1). */
   offlineScriptFails = false;
   /** Fail one operation once (by "METHOD path" regex) with this status: 500 is retried by the SDK, 4xx is not. */
-  failOnce?: { pattern: RegExp; status: number };
+  failOnce?: { pattern: RegExp; status: number; headers?: Record<string, string> };
 
   constructor(private readonly fleet: FakeFleet) {}
 
@@ -304,32 +296,6 @@ export class FakeCompute {
   readonly route = async (req: IncomingMessage, body: string, res: ServerResponse): Promise<boolean> => {
     if (this.lro.route(req, body, res)) return true;
     const url = new URL(req.url ?? "/", "https://x");
-    const lockList = /^\/subscriptions\/([^/]+)\/providers\/Microsoft\.Authorization\/locks$/i.exec(url.pathname);
-    if (lockList && req.method === "GET") {
-      res.writeHead(this.locksStatus ?? 200, { "content-type": "application/json" });
-      if (this.locksStatus) {
-        res.end(
-          JSON.stringify({
-            error: {
-              code: "AuthorizationFailed",
-              message: "The client does not have authorization to perform action 'Microsoft.Authorization/locks/read'.",
-            },
-          }),
-        );
-        return true;
-      }
-      const sub = lc(lockList[1]);
-      const value = this.locks
-        .filter((l) => lc(l.id).startsWith(`/subscriptions/${sub}/`))
-        .map((l) => ({
-          id: l.id,
-          name: l.name,
-          type: "Microsoft.Authorization/locks",
-          properties: { level: l.level, notes: "change freeze" },
-        }));
-      res.end(JSON.stringify({ value }));
-      return true;
-    }
     const m = COMPUTE.exec(url.pathname);
     if (!m) return false;
     const method = req.method ?? "GET";
@@ -346,16 +312,13 @@ export class FakeCompute {
       return send(o.status, { error: o.error });
     };
     if (this.failOnce?.pattern.test(`${method} ${url.pathname}`)) {
-      const status = this.failOnce.status;
+      const { status, headers } = this.failOnce;
       this.failOnce = undefined;
-      return fail({
-        ok: false,
-        status,
-        error: {
-          code: status >= 500 ? "InternalServerError" : "OperationNotAllowed",
-          message: "simulated failure: quota exceeded",
-        },
-      });
+      // ARM throttling answers 429 with a Retry-After header (seconds), see
+      // https://learn.microsoft.com/azure/azure-resource-manager/management/request-limits-and-throttling
+      const code = status >= 500 ? "InternalServerError" : status === 429 ? "TooManyRequests" : "OperationNotAllowed";
+      entry.code = code;
+      return send(status, { error: { code, message: "simulated failure: quota exceeded" } }, headers);
     }
     const [, sub, rg, kindRaw, name, ext, extName, action] = m;
     const kind = kindRaw!.toLowerCase();

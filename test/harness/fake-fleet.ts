@@ -114,9 +114,20 @@ export class FleetBuilder {
   }
 
   lock(scope: string, name: string, level: "CanNotDelete" | "ReadOnly"): void {
-    const sub = /\/subscriptions\/([^/]+)/.exec(scope)?.[1];
-    this.rows.push({ id: `${scope}/providers/Microsoft.Authorization/locks/${name}`, name, type: "microsoft.authorization/locks", subscriptionId: sub, resourceGroup: /resourceGroups\/([^/]+)/.exec(scope)?.[1], properties: { level, notes: "change freeze" } });
+    this.rows.push(lockRow(scope, name, level));
   }
+}
+
+/** A management lock on `scope`, as the fake Locks API (fake-locks.ts) serves it from the fleet's rows. */
+export function lockRow(scope: string, name: string, level: "CanNotDelete" | "ReadOnly"): GraphRow {
+  return {
+    id: `${scope}/providers/Microsoft.Authorization/locks/${name}`,
+    name,
+    type: "microsoft.authorization/locks",
+    subscriptionId: /\/subscriptions\/([^/]+)/.exec(scope)?.[1],
+    resourceGroup: /resourceGroups\/([^/]+)/.exec(scope)?.[1],
+    properties: { level, notes: "change freeze" },
+  };
 }
 
 export const SUB_A = "00000000-0000-0000-0000-00000000000a";

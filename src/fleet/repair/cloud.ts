@@ -1,17 +1,15 @@
+import type * as https from "node:https";
 import type { TokenCredential } from "@azure/core-auth";
 import { ComputeManagementClient } from "@azure/arm-compute";
 import type { Disk, Snapshot, VirtualMachine, VirtualMachineExtension } from "@azure/arm-compute";
-import { request } from "node:https";
+import { CLOUDS } from "../../azure/clouds";
+import { ArmLockReader, ManagementLock, locksCovering } from "../../azure/locks";
 import { InstanceView } from "../../azure/model";
+import { DEFAULT_LIMITS, RetryLimits, useBoundedRetries } from "../../azure/throttle";
+import { agentFor, agentPolicy } from "../../azure/tls";
 
-/** A management lock as the Locks API returns it (Microsoft.Authorization/locks, api-version 2020-05-01). */
-export interface LockInfo {
-  readonly id: string;
-  readonly name: string;
-  readonly level: string;
-  /** The scope the lock sits on: the lock id without `/providers/Microsoft.Authorization/locks/<name>`. */
-  readonly scope: string;
-}
+/** A management lock as the Locks API returns it (src/azure/locks.ts). */
+export type LockInfo = ManagementLock;
 
 /** The Azure operations the repair workflow needs; implemented on the Azure SDK below. */
 export interface RepairCloud {
@@ -61,31 +59,59 @@ export function parseResourceId(id: string): { sub: string; rg: string; type: st
 
 export interface SdkRepairCloudOptions {
   endpoint?: string;
-  /** Trusted CAs: the system roots plus --ca-file (a string alone would replace the roots). */
-  ca?: string | string[];
-  /** Token audience for the Locks call (the SDK clients derive theirs from the endpoint). */
+  /** Extra CA certificates (PEM, --ca-file), trusted on top of the system roots (see agentFor). */
+  ca?: string;
+  /** Token audience of the cloud (default: the public cloud's). */
   scope?: string;
   /** Long-running-operation poll interval; by default the SDK's (Retry-After, else 2 s). */
   pollIntervalMs?: number;
-  /** Per-request timeout of the Locks call. */
-  timeoutMs?: number;
+  /** Bounded retries (throttle.ts): caps, timeout; waits are injectable so tests need not sleep. */
+  limits?: Partial<Omit<RetryLimits, "sleep" | "onWait">>;
+  sleep?: (ms: number) => Promise<void>;
+  /** Progress line per throttling wait. */
+  onWait?: (line: string) => void;
 }
 
+/**
+ * The repair's Azure calls on the Azure SDK. Every client has the bounded retries of throttle.ts (a
+ * Retry-After longer than the cap fails with one line instead of being obeyed) and the shared
+ * keep-alive agent for --ca-file; locks come from the one Locks API client (src/azure/locks.ts).
+ */
 export class SdkRepairCloud implements RepairCloud {
   private readonly clients = new Map<string, ComputeManagementClient>();
+  private readonly limits: RetryLimits;
+  private readonly agent?: https.Agent;
+  private readonly scope: string;
+  private readonly endpoint: string;
+  private readonly lockReader: ArmLockReader;
+
   constructor(
     private readonly credential: TokenCredential,
     private readonly opts: SdkRepairCloudOptions = {},
-  ) {}
+  ) {
+    this.limits = { ...DEFAULT_LIMITS, ...opts.limits, sleep: opts.sleep ?? DEFAULT_LIMITS.sleep, onWait: opts.onWait };
+    this.agent = opts.ca ? agentFor(opts.ca) : undefined;
+    this.scope = opts.scope ?? CLOUDS.AzurePublicCloud.scope;
+    this.endpoint = opts.endpoint ?? CLOUDS.AzurePublicCloud.armEndpoint;
+    // Uncached: a lock added while the copy is repaired must still stop the swap (pre-swap-check reads again).
+    this.lockReader = new ArmLockReader(credential, {
+      endpoint: this.endpoint,
+      scope: this.scope,
+      agent: this.agent,
+      limits: this.limits,
+      cache: false,
+    });
+  }
 
   private c(sub: string): ComputeManagementClient {
     let client = this.clients.get(sub);
     if (!client) {
       client = new ComputeManagementClient(this.credential, sub, {
-        ...(this.opts.endpoint ? { endpoint: this.opts.endpoint } : {}),
-        ...(this.opts.ca ? { tlsOptions: { ca: this.opts.ca } } : {}),
-        retryOptions: { maxRetries: 8 },
+        endpoint: this.endpoint,
+        credentials: { scopes: [this.scope] },
       });
+      useBoundedRetries(client.pipeline, this.limits);
+      if (this.agent) client.pipeline.addPolicy(agentPolicy(this.agent));
       this.clients.set(sub, client);
     }
     return client;
@@ -132,84 +158,13 @@ export class SdkRepairCloud implements RepairCloud {
     return await this.c(sub).virtualMachineExtensions.createOrUpdate(rg, vm, name, ext, this.lro);
   }
 
-  /**
-   * ManagementLocks_ListAtSubscriptionLevel (GET /subscriptions/{sub}/providers/Microsoft.Authorization/locks,
-   * api-version 2020-05-01) lists every lock in the subscription, at any level; a lock covers an id when its
-   * scope is the id or a parent of it. One call (plus nextLink pages) per subscription.
-   */
+  /** Every lock of the ids' subscriptions (one Locks API list each) that covers one of the ids. */
   async listLocks(scopeIds: readonly string[]): Promise<LockInfo[]> {
-    const subs = [
-      ...new Set(
-        scopeIds.map((id) => /^\/subscriptions\/([^/]+)/i.exec(id)?.[1]?.toLowerCase()).filter((s): s is string => !!s),
-      ),
-    ];
-    const base = (this.opts.endpoint ?? "https://management.azure.com").replace(/\/$/, "");
-    const token = await this.credential.getToken(this.opts.scope ?? "https://management.azure.com/.default");
-    if (!token) throw new Error("no token for the Locks API");
-    const all: LockInfo[] = [];
-    for (const sub of subs) {
-      let url: string | undefined =
-        `${base}/subscriptions/${sub}/providers/Microsoft.Authorization/locks?api-version=2020-05-01`;
-      const seen = new Set<string>();
-      while (url) {
-        if (seen.has(url)) throw new Error(`the Locks API repeated page ${url}`);
-        seen.add(url);
-        const page = (await this.getJson(url, token.token)) as {
-          value?: { id: string; name: string; properties?: { level?: string } }[];
-          nextLink?: string;
-        };
-        for (const l of page.value ?? []) {
-          all.push({
-            id: l.id,
-            name: l.name,
-            level: l.properties?.level ?? "unknown",
-            scope: l.id.split(/\/providers\/Microsoft\.Authorization\/locks\//i)[0]!,
-          });
-        }
-        url = page.nextLink;
-      }
-    }
-    const ids = scopeIds.map((s) => s.toLowerCase());
-    return all.filter((l) =>
-      ids.some((id) => id === l.scope.toLowerCase() || id.startsWith(`${l.scope.toLowerCase()}/`)),
+    const subs = new Set(
+      scopeIds.map((id) => /^\/subscriptions\/([^/]+)/i.exec(id)?.[1]?.toLowerCase()).filter((s): s is string => !!s),
     );
-  }
-
-  private getJson(url: string, token: string): Promise<unknown> {
-    return new Promise((resolve, reject) => {
-      const req = request(
-        url,
-        {
-          method: "GET",
-          headers: { authorization: `Bearer ${token}`, accept: "application/json" },
-          ...(this.opts.ca ? { ca: this.opts.ca } : {}),
-          timeout: this.opts.timeoutMs ?? 30_000,
-        },
-        (res) => {
-          let text = "";
-          res.on("data", (d: Buffer) => (text += d.toString()));
-          res.on("end", () => {
-            if ((res.statusCode ?? 0) >= 300) {
-              let why = text.slice(0, 200);
-              try {
-                why = (JSON.parse(text) as { error?: { code?: string; message?: string } }).error?.code ?? why;
-              } catch {
-                /* keep the text */
-              }
-              reject(new Error(`HTTP ${res.statusCode} ${why}`));
-              return;
-            }
-            try {
-              resolve(JSON.parse(text));
-            } catch {
-              reject(new Error("the Locks API answered with something that is not JSON"));
-            }
-          });
-        },
-      );
-      req.on("timeout", () => req.destroy(new Error(`no answer within ${this.opts.timeoutMs ?? 30_000} ms`)));
-      req.on("error", reject);
-      req.end();
-    });
+    const all: ManagementLock[] = [];
+    for (const sub of subs) all.push(...(await this.lockReader.subscriptionLocks(sub)));
+    return locksCovering(all, scopeIds);
   }
 }

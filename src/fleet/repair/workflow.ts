@@ -3,7 +3,10 @@ import type { Disk, VirtualMachine } from "@azure/arm-compute";
 import { encodeHardeningCommand } from "../../baseline/encode";
 import { HardeningOptions } from "../../baseline/options";
 import { offlineForceUpdateTag, renderOfflineScript } from "../../baseline/render-offline";
+import { LocksUnreadableError } from "../../azure/locks";
 import { InputError, RepairError } from "../../errors";
+import { extensionNameOrDefault } from "../../vm/extension-name";
+import { isWindowsVm } from "../../vm/windows";
 import { agentState, hardeningState } from "../instance-view";
 import { RemediationPlan } from "../plan";
 import { RepairCloud, parseResourceId } from "./cloud";
@@ -268,17 +271,8 @@ export class RepairWorkflow {
   /** Locks on the VM, its disks, its NICs, its resource group and subscription; unreadable stops the repair. */
   private async checkLocks(c: Ctx, extra: string[] = []): Promise<void> {
     const scopes = [c.vm.id, c.f.osDiskId, c.f.copyId, ...(c.f.nicIds ?? []), ...extra].filter((s): s is string => !!s);
-    let locks;
-    try {
-      locks = await this.cloud.listLocks(scopes);
-    } catch (e) {
-      c.fail(`cannot read management locks (${(e as Error).message}): stopping, a lock is never assumed absent`);
-    }
-    if (locks.length > 0)
-      c.fail(
-        `under management lock ${locks.map((l) => `${l.name} (${l.level}) on ${l.scope}`).join(", ")}: refusing ` +
-          `to touch it`,
-      );
+    const problem = await lockProblem(this.cloud, scopes);
+    if (problem) c.fail(problem);
   }
 
   /** Pre-flight: everything that would refuse this VM is checked here, before anything changes. */
@@ -288,7 +282,9 @@ export class RepairWorkflow {
     if (!model) c.fail("VM not found");
     if (lc(model.id) !== lc(c.vm.id)) c.fail(`Azure reports id ${model.id}, the plan says ${c.vm.id}`);
     const os = model.storageProfile?.osDisk;
-    if (lc(os?.osType) !== "windows") c.fail("not a Windows VM: refusing to touch it");
+    // The OS disk's type decides (an image publisher alone would call a Linux disk from a Windows image Windows).
+    if (!isWindowsVm({ osType: os?.osType, windowsConfiguration: model.osProfile?.windowsConfiguration }))
+      c.fail("not a Windows VM: refusing to touch it");
     if (model.securityProfile?.securityType === "ConfidentialVM")
       c.fail("Confidential VM: its OS disk is bound to the VM's guest state and cannot be repaired on a rescue VM");
     if (os?.diffDiskSettings)
@@ -549,7 +545,8 @@ export class RepairWorkflow {
     if (!copy) c.fail(`repaired copy ${f.copyName} not found`);
     this.ours(c, "disk", copy, f.copyId);
     if (copy.managedBy && lc(copy.managedBy) !== lc(c.vm.id)) c.fail(`repaired copy is attached to ${copy.managedBy}`);
-    if (lc(copy.osType ?? "windows") !== "windows") c.fail(`repaired copy has osType ${copy.osType}`);
+    if (copy.osType !== undefined && !isWindowsVm({ osType: copy.osType }))
+      c.fail(`repaired copy has osType ${copy.osType}`);
     if ((copy.hyperVGeneration ?? "V1") !== (f.hyperVGeneration ?? "V1"))
       c.fail(`repaired copy is generation ${copy.hyperVGeneration}, the VM needs ${f.hyperVGeneration}`);
     if (f.securityType === "TrustedLaunch" && copy.securityProfile?.securityType !== "TrustedLaunch")
@@ -577,7 +574,7 @@ export class RepairWorkflow {
 
   private async verify(c: Ctx): Promise<string> {
     const attempts = this.o.verifyAttempts ?? 30;
-    const extName = this.o.extensionName ?? "azure-rdp-guard";
+    const extName = extensionNameOrDefault(this.o.extensionName);
     for (let i = 0; i < attempts; i++) {
       const view = await this.cloud.instanceView(c.sub, c.rg, c.name);
       const agent = agentState(view);
@@ -603,6 +600,23 @@ export class RepairWorkflow {
     }
     return `deleted ${f.rescueVmName}; kept ${f.snapshotName}, ${f.osDiskName}`;
   }
+}
+
+/**
+ * Why a lock stops the repair, or undefined when no lock covers `scopes`. Locks that cannot be read stop it
+ * too (LocksUnreadableError says why and what to grant): a lock is never assumed absent.
+ */
+async function lockProblem(cloud: RepairCloud, scopes: readonly string[]): Promise<string | undefined> {
+  let locks;
+  try {
+    locks = await cloud.listLocks(scopes);
+  } catch (e) {
+    if (e instanceof LocksUnreadableError) return e.message;
+    return `cannot read management locks (${(e as Error).message}): stopping, a lock is never assumed absent`;
+  }
+  if (locks.length === 0) return undefined;
+  const named = locks.map((l) => `${l.name} (${l.level}) on ${l.scope}`).join(", ");
+  return `under management lock ${named}: refusing to touch it`;
 }
 
 /**
@@ -653,10 +667,9 @@ export async function rollbackVm(
   const original = where ? await cloud.getDisk(where.sub, where.rg, where.name) : undefined;
   if (!original) fail(`original OS disk ${f.osDiskId} not found`);
   if (original!.managedBy) fail(`original OS disk is attached to ${original!.managedBy}`);
-  const locks = await cloud
-    .listLocks([vm.id, f.osDiskId!, f.copyId!, `/subscriptions/${sub}/resourceGroups/${rg}`])
-    .catch((e: Error) => fail(`cannot read management locks (${e.message})`));
-  if (locks.length > 0) fail(`under management lock ${locks.map((l) => l.name).join(", ")}`);
+  const rgId = `/subscriptions/${sub}/resourceGroups/${rg}`;
+  const problem = await lockProblem(cloud, [vm.id, f.osDiskId!, f.copyId!, rgId]);
+  if (problem) fail(problem);
   await cloud.deallocate(sub, rg, vm.name);
   await cloud.updateVm(sub, rg, vm.name, {
     storageProfile: { osDisk: osDiskSwap(model!.storageProfile?.osDisk?.createOption, f.osDiskName!, f.osDiskId!) },
