@@ -74,7 +74,15 @@ export interface AuditDocument {
   readonly extensionName?: string;
   readonly vms: VmAudit[];
   /** NSGs with their rules as read, so a plan can simulate added rules with the engine. */
-  readonly nsgs: { id: string; name: string; resourceGroup: string; subscriptionId: string; rules: RuleInput[] }[];
+  readonly nsgs: {
+    id: string;
+    name: string;
+    resourceGroup: string;
+    subscriptionId: string;
+    rules: RuleInput[];
+    /** Management locks covering the NSG (on it, its resource group or subscription): a ReadOnly one refuses a fix. */
+    locks?: { id: string; level: string }[];
+  }[];
   readonly findings: Finding[];
 }
 
@@ -138,6 +146,15 @@ export async function auditFleet(source: FleetSource, sel: Selection, opts: Audi
     const covering = locksCovering(locks, [vm.id, ...vm.diskIds, ...vm.nicIds, rg]);
     return { vm, network, locks: covering.map((l) => ({ id: l.id, level: l.level })) };
   });
+  // The NSGs a fix would write to: their subscriptions' locks too (an NSG shares its NIC's subscription, but
+  // nothing is assumed: a subscription not read yet is read here).
+  const nsgSubs = new Set(base.flatMap((b) => b.network.nsgIds.map((id) => /^\/subscriptions\/([^/]+)/i.exec(id)?.[1])));
+  for (const sub of nsgSubs) {
+    if (sub && !subs.includes(sub.toLowerCase())) {
+      subs.push(sub.toLowerCase());
+      locks.push(...(await source.subscriptionLocks(sub)));
+    }
+  }
 
   // Instance views only where the report is needed: Windows VMs that are not known to be stopped.
   const needView = base.filter((b) => b.vm.windows && !/deallocated|stopped/i.test(b.vm.powerState ?? ""));
@@ -208,13 +225,17 @@ export async function auditFleet(source: FleetSource, sel: Selection, opts: Audi
     opts.config.exemptions,
     now.toISOString().slice(0, 10),
   );
-  const nsgs = nsgRows.map((r) => ({
-    id: r.id,
-    name: r.name,
-    resourceGroup: r.resourceGroup ?? "",
-    subscriptionId: r.subscriptionId ?? "",
-    rules: readNsgRules(r),
-  }));
+  const nsgs = nsgRows.map((r) => {
+    const nsgLocks = locksCovering(locks, [r.id]).map((l) => ({ id: l.id, level: l.level }));
+    return {
+      id: r.id,
+      name: r.name,
+      resourceGroup: r.resourceGroup ?? "",
+      subscriptionId: r.subscriptionId ?? "",
+      rules: readNsgRules(r),
+      ...(nsgLocks.length > 0 ? { locks: nsgLocks } : {}),
+    };
+  });
   return {
     version: 1,
     kind: "rdp-guard-audit",

@@ -3,6 +3,7 @@ import { GuardConfig, engineOptions } from "../config";
 import { evaluateNsg } from "../nsg/evaluate";
 import { RuleInput } from "../nsg/rules";
 import type { CloudName } from "../azure/clouds";
+import { lockScope } from "../azure/locks";
 import { extensionNameOrDefault } from "../vm/extension-name";
 import { AuditDocument, VmAudit } from "./audit";
 import { checkTrustedPrefixes } from "./trusted";
@@ -36,6 +37,8 @@ export interface PlannedVm {
   /** Set when the VM is not touched at all. */
   readonly skipped?: string;
   readonly nsgFixIds: readonly string[];
+  /** Fixes the VM needs that cannot be planned (e.g. its NSG is under a ReadOnly lock), one reason each. */
+  readonly blocked?: readonly string[];
   /** Our extension already exists on the VM: the remediation program adopts it (Pulumi `import`). */
   readonly adoptExtensionId?: string;
 }
@@ -91,6 +94,17 @@ function freePriorityAbove(limit: number, used: ReadonlySet<number>): number | u
 type FixResult = { fix: NsgFix } | { error: string };
 
 function planNsgFix(nsg: AuditDocument["nsgs"][number], exposing: readonly { rule: string; priority: number }[], config: GuardConfig): FixResult {
+  // A ReadOnly lock on the NSG, its resource group or subscription refuses every write, the Deny rule's PUT
+  // included; CanNotDelete allows it ("ReadOnly means authorized users can read a resource, but they can't
+  // delete or update it": https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources).
+  const readOnly = (nsg.locks ?? []).filter((l) => l.level.toLowerCase() === "readonly");
+  if (readOnly.length > 0) {
+    const named = readOnly.map((l) => `${l.id.split("/").pop()} on ${lockScope(l.id)}`).join(", ");
+    return {
+      error: `${nsg.name} is under ReadOnly management lock ${named}, which refuses the Deny rule: lift the lock, ` +
+        "then plan again",
+    };
+  }
   const used = new Set(nsg.rules.filter((r) => !r.isDefault && String(r.direction).toLowerCase() === "inbound").map((r) => Number(r.priority)));
   const top = Math.min(...exposing.map((e) => e.priority));
   const trusted = config.trustedSourcePrefixes.filter((p) => /[0-9a-f][.:]/i.test(p));
@@ -180,15 +194,21 @@ export function buildPlan(audit: AuditDocument, opts: PlanOptions = {}): Remedia
     const actions: VmAction[] = decision.action ? [decision.action] : [];
     const why: string[] = decision.why ? [decision.why] : [];
     const nsgFixIds: string[] = [];
+    const blocked: string[] = [];
     if (vm.exposure.unknown && !vm.exposure.exposed) why.push(`nsg-fix not planned: exposure unknown (${vm.exposure.unknown})`);
     if (vm.exposure.exposed) {
       const byNsg = new Map<string, { rule: string; priority: number }[]>();
       for (const r of vm.exposure.rules) byNsg.set(r.nsgId.toLowerCase(), [...(byNsg.get(r.nsgId.toLowerCase()) ?? []), { rule: r.rule, priority: r.priority }]);
-      if (byNsg.size === 0) why.push(`nsg-fix not possible: ${vm.exposure.reason ?? "no NSG to add a Deny to"}; attach an NSG`);
+      if (byNsg.size === 0) {
+        const reason = `${vm.exposure.reason ?? "no NSG to add a Deny to"}; attach an NSG`;
+        why.push(`nsg-fix not possible: ${reason}`);
+        blocked.push(`nsg-fix: ${reason}`);
+      }
       for (const [nsgId, exposing] of byNsg) {
         const nsg = nsgById.get(nsgId);
         if (!nsg) {
           why.push(`nsg-fix not possible: NSG ${nsgId} is not in the audit`);
+          blocked.push(`nsg-fix: NSG ${nsgId} is not in the audit`);
           continue;
         }
         if (!fixes.has(nsgId) && !fixErrors.has(nsgId)) {
@@ -201,12 +221,30 @@ export function buildPlan(audit: AuditDocument, opts: PlanOptions = {}): Remedia
           nsgFixIds.push(fix.nsgId);
           if (!actions.includes("nsg-fix")) actions.push("nsg-fix");
           why.push(`nsg-fix: Deny Internet to RDP at priority ${fix.denyPriority} in ${fix.nsgName}, above ${exposing.map((e) => `${e.rule} (${e.priority})`).join(", ")}`);
-        } else why.push(`nsg-fix not possible: ${fixErrors.get(nsgId)}`);
+          const keep = (nsg.locks ?? []).filter((l) => l.level.toLowerCase() === "cannotdelete");
+          if (keep.length > 0) {
+            const names = keep.map((l) => l.id.split("/").pop()).join(", ");
+            why.push(
+              `nsg-fix note: ${fix.nsgName} is under CanNotDelete lock ${names}: the Deny rule can be added, ` +
+                "not removed while the lock stands",
+            );
+          }
+        } else {
+          why.push(`nsg-fix not possible: ${fixErrors.get(nsgId)}`);
+          blocked.push(`nsg-fix: ${fixErrors.get(nsgId)}`);
+        }
       }
     }
     if (actions.length === 0 && why.length === 0) why.push("compliant: nothing to do");
     const adopt = actions.includes("online-rerun") && vm.hardening?.present ? `${vm.id}/extensions/${extensionName}` : undefined;
-    return { ...base, actions, why, nsgFixIds, ...(adopt ? { adoptExtensionId: adopt } : {}) };
+    return {
+      ...base,
+      actions,
+      why,
+      nsgFixIds,
+      ...(blocked.length > 0 ? { blocked } : {}),
+      ...(adopt ? { adoptExtensionId: adopt } : {}),
+    };
   });
 
   const id = createHash("sha256").update(`${audit.generatedAt}|${now.toISOString()}|${vms.map((v) => v.id + v.actions.join()).join(";")}`).digest("hex").slice(0, 12);

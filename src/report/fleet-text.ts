@@ -38,15 +38,17 @@ export function renderAuditText(doc: AuditDocument): string {
 
 /** `rdp-guard plan` as text: one line per VM with its actions and why, then the counts. */
 export function renderPlanText(plan: RemediationPlan): string {
-  const lines = plan.vms.map(
-    (v) => `${(v.skipped ? "SKIP" : v.actions.join("+") || "none").padEnd(28)} ${v.name}  ${v.why.join(" | ")}`,
-  );
+  // BLOCKED: a fix the VM needs could not be planned (e.g. a ReadOnly lock on its NSG); `why` says why.
+  const label = (v: RemediationPlan["vms"][number]): string =>
+    v.skipped ? "SKIP" : [...v.actions, ...(v.blocked ? ["BLOCKED"] : [])].join("+") || "none";
+  const lines = plan.vms.map((v) => `${label(v).padEnd(28)} ${v.name}  ${v.why.join(" | ")}`);
   const n = (a: string) => plan.vms.filter((v) => v.actions.includes(a as never)).length;
   const skipped = plan.vms.filter((v) => v.skipped).length;
   lines.push(
     "",
     `plan ${plan.id}: ${n("online-rerun")} online re-run(s), ${plan.nsgFixes.length} NSG fix(es), `
-      + `${n("offline-repair")} offline repair(s), ${skipped} skipped`,
+      + `${n("offline-repair")} offline repair(s), ${skipped} skipped, `
+      + `${plan.vms.filter((v) => v.blocked).length} blocked`,
   );
   return lines.join("\n") + "\n";
 }

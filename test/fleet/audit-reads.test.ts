@@ -89,6 +89,47 @@ describe("locks come from the Locks API: VM, disks, NICs and resource group (iss
   });
 });
 
+describe("locks on the NSG a fix writes to are planned for, not discovered by a failing pulumi up", () => {
+  /** An exposed VM in `rg` whose NSG sits in net-<name>: a lock there concerns the fix, not the VM. */
+  function vmWithNetNsg(f: FleetBuilder, name: string): string {
+    const nsg = f.nsg(SUB_A, `net-${name}`, `nsg-${name}`, [open]);
+    const subnet = f.vnet(SUB_A, "rg", `vnet-${name}`, [{ name: "s", nsgId: nsg }]).get("s")!;
+    f.vm({ sub: SUB_A, rg: "rg", name, subnetId: subnet, publicIp: true, hardening: { notOk: ["x=drift"] } });
+    return nsg;
+  }
+
+  it.each([
+    ["the NSG", (nsg: string) => nsg],
+    ["its resource group", () => `/subscriptions/${SUB_A}/resourceGroups/net-vm-ro`],
+  ])("a ReadOnly lock on %s blocks the nsg-fix with the reason; the VM's other work is still planned", async (_w, at) => {
+    const f = new FleetBuilder();
+    const nsg = vmWithNetNsg(f, "vm-ro");
+    vmWithNetNsg(f, "vm-free");
+    f.lock(at(nsg), "net-freeze", "ReadOnly");
+    const audit = await auditOf(f.build());
+    const plan = buildPlan(audit);
+    const by = Object.fromEntries(plan.vms.map((v) => [v.name, v]));
+    expect(by["vm-ro"]!.skipped).toBeUndefined();
+    expect(by["vm-ro"]!.actions).toEqual(["online-rerun"]);
+    expect(by["vm-ro"]!.blocked).toEqual([
+      expect.stringMatching(/^nsg-fix: nsg-vm-ro is under ReadOnly management lock net-freeze on .*net-vm-ro.*: lift/),
+    ]);
+    expect(by["vm-ro"]!.why.join("\n")).toMatch(/nsg-fix not possible: nsg-vm-ro is under ReadOnly management lock/);
+    expect(plan.nsgFixes.map((x) => x.nsgName)).toEqual(["nsg-vm-free"]);
+    expect(by["vm-free"]!.blocked).toBeUndefined();
+  });
+
+  it("a CanNotDelete lock on the NSG lets the Deny be added and says it cannot be removed while the lock stands", async () => {
+    const f = new FleetBuilder();
+    const nsg = vmWithNetNsg(f, "vm-cnd");
+    f.lock(nsg, "keep", "CanNotDelete");
+    const plan = buildPlan(await auditOf(f.build()));
+    expect(plan.vms[0]!.actions).toEqual(["online-rerun", "nsg-fix"]);
+    expect(plan.vms[0]!.blocked).toBeUndefined();
+    expect(plan.vms[0]!.why.join("\n")).toMatch(/nsg-fix note: nsg-vm-cnd is under CanNotDelete lock keep/);
+  });
+});
+
 describe("could not read is never compliant (issue 11 defect 12)", () => {
   it("an NSG that cannot be read makes exposure unknown: a finding, no NSG fix, not compliant", async () => {
     const f = new FleetBuilder();
