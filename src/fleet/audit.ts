@@ -19,19 +19,16 @@ import { NsgEvaluation, evaluateNsg } from "../nsg/evaluate";
 import { Finding } from "../nsg/findings";
 import { RuleInput } from "../nsg/rules";
 import { extensionNameOrDefault } from "../vm/extension-name";
-import { EffectiveRule, effectiveExposure } from "./effective";
+import { EffectiveExposure, effectiveExposure } from "./effective";
 import { AgentState, HardeningState, agentState, hardeningState, powerState } from "./instance-view";
 import { mapPool } from "./pool";
 
 /** `unknown`: something the verdict depends on could not be read (see `unknown` reasons). */
 export type VmStatus = "compliant" | "drifted" | "unhardened" | "exposed" | "unreachable" | "not-windows" | "unknown";
 
-export interface VmExposure {
-  readonly exposed: boolean;
-  readonly protocol?: "TCP" | "UDP";
-  readonly ports: readonly number[];
+/** The engine's effective exposure as the audit file holds it (JSON: the address count as a string). */
+export interface VmExposure extends Omit<EffectiveExposure, "publicAddresses"> {
   readonly publicAddresses: string;
-  readonly rules: readonly EffectiveRule[];
   readonly reason?: string;
   /** Set when exposure could not be decided (a NIC, subnet, NSG or public IP could not be read). */
   readonly unknown?: string;

@@ -25,12 +25,10 @@ export interface NsgFix {
   readonly trustedPrefixes: readonly string[];
 }
 
-export interface PlannedVm {
-  readonly id: string;
-  readonly name: string;
-  readonly subscriptionId: string;
-  readonly resourceGroup: string;
-  readonly location: string;
+/** A planned VM is named as the audit names it. */
+export type VmRef = Pick<VmAudit, "id" | "name" | "subscriptionId" | "resourceGroup" | "location">;
+
+export interface PlannedVm extends VmRef {
   readonly actions: readonly VmAction[];
   /** One line per action (or per reason for skipping). */
   readonly why: readonly string[];
@@ -179,7 +177,13 @@ export function buildPlan(audit: AuditDocument, opts: PlanOptions = {}): Remedia
   const extensionName = extensionNameOrDefault(opts.extensionName ?? audit.extensionName);
 
   const vms = audit.vms.map((vm): PlannedVm => {
-    const base = { id: vm.id, name: vm.name, subscriptionId: vm.subscriptionId, resourceGroup: vm.resourceGroup, location: vm.location };
+    const base: VmRef = {
+      id: vm.id,
+      name: vm.name,
+      subscriptionId: vm.subscriptionId,
+      resourceGroup: vm.resourceGroup,
+      location: vm.location,
+    };
     const skip = (why: string): PlannedVm => ({ ...base, actions: [], why: [why], skipped: why, nsgFixIds: [] });
     if (select.size > 0 && !select.has(vm.name.toLowerCase()) && !select.has(vm.id.toLowerCase())) return skip("not selected");
     if (vm.status.includes("not-windows")) return skip(`not a Windows VM (${vm.osType})`);

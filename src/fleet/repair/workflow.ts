@@ -41,6 +41,13 @@ const short = (s: string, n: number): string =>
 const lc = (s: string | undefined): string => (s ?? "").toLowerCase();
 const sha256 = (s: string): string => createHash("sha256").update(s).digest("hex");
 
+/** The customer-managed-key encryption the snapshot and the copy carry over from the OS disk, if any. */
+function cmkEncryption(f: RepairFacts): Pick<Disk, "encryption"> {
+  return f.diskEncryptionSetId
+    ? { encryption: { type: "EncryptionAtRestWithCustomerKey", diskEncryptionSetId: f.diskEncryptionSetId } }
+    : {};
+}
+
 /** A plan id becomes part of file and resource names: letters, digits and dashes only. */
 export function checkPlanId(id: unknown): string {
   if (typeof id !== "string" || !/^[A-Za-z0-9][A-Za-z0-9-]{0,63}$/.test(id)) {
@@ -361,47 +368,65 @@ export class RepairWorkflow {
     return { [REPAIR_TAG]: c.f.tag!, "azure-rdp-guard-repair-of": c.vm.id };
   }
 
+  /** Our resource of that name when it exists (tag and recorded id checked, never someone else's), else a new one. */
+  private async reuseOrCreate<T extends { id?: string; tags?: Record<string, string> }>(
+    c: Ctx,
+    kind: string,
+    recordedId: string | undefined,
+    get: () => Promise<T | undefined>,
+    create: () => Promise<T>,
+  ): Promise<{ resource: T; verb: "reused" | "created" }> {
+    const existing = await get();
+    if (existing) {
+      this.ours(c, kind, existing, recordedId);
+      return { resource: existing, verb: "reused" };
+    }
+    return { resource: await create(), verb: "created" };
+  }
+
   private async snapshot(c: Ctx): Promise<string> {
     const { f } = c;
-    const existing = await this.cloud.getSnapshot(c.sub, c.rg, f.snapshotName!);
-    if (existing) this.ours(c, "snapshot", existing, f.snapshotId);
-    const snap =
-      existing ??
-      (await this.cloud.createSnapshot(c.sub, c.rg, f.snapshotName!, {
-        location: f.location!,
-        incremental: true,
-        creationData: { createOption: "Copy", sourceResourceId: f.osDiskId },
-        ...(f.diskEncryptionSetId
-          ? { encryption: { type: "EncryptionAtRestWithCustomerKey", diskEncryptionSetId: f.diskEncryptionSetId } }
-          : {}),
-        tags: this.tags(c),
-      }));
-    f.snapshotId = snap.id;
-    return `${existing ? "reused" : "created"} ${f.snapshotName}`;
+    const { resource, verb } = await this.reuseOrCreate(
+      c,
+      "snapshot",
+      f.snapshotId,
+      () => this.cloud.getSnapshot(c.sub, c.rg, f.snapshotName!),
+      () =>
+        this.cloud.createSnapshot(c.sub, c.rg, f.snapshotName!, {
+          location: f.location!,
+          incremental: true,
+          creationData: { createOption: "Copy", sourceResourceId: f.osDiskId },
+          ...cmkEncryption(f),
+          tags: this.tags(c),
+        }),
+    );
+    f.snapshotId = resource.id;
+    return `${verb} ${f.snapshotName}`;
   }
 
   private async diskCopy(c: Ctx): Promise<string> {
     const { f } = c;
-    const existing = await this.cloud.getDisk(c.sub, c.rg, f.copyName!);
-    if (existing) this.ours(c, "disk", existing, f.copyId);
     // The copy keeps what the swap needs to match: generation, security type, zone and SKU (ZRS), and
     // the customer-managed key.
-    const disk: Disk =
-      existing ??
-      (await this.cloud.createDisk(c.sub, c.rg, f.copyName!, {
-        location: f.location!,
-        zones: f.zones,
-        sku: f.diskSku ? { name: f.diskSku as never } : undefined,
-        hyperVGeneration: f.hyperVGeneration as never,
-        ...(f.securityType === "TrustedLaunch" ? { securityProfile: { securityType: "TrustedLaunch" } } : {}),
-        ...(f.diskEncryptionSetId
-          ? { encryption: { type: "EncryptionAtRestWithCustomerKey", diskEncryptionSetId: f.diskEncryptionSetId } }
-          : {}),
-        creationData: { createOption: "Copy", sourceResourceId: f.snapshotId },
-        tags: this.tags(c),
-      }));
-    f.copyId = disk.id;
-    return `${existing ? "reused" : "created"} ${f.copyName}`;
+    const { resource, verb } = await this.reuseOrCreate(
+      c,
+      "disk",
+      f.copyId,
+      () => this.cloud.getDisk(c.sub, c.rg, f.copyName!),
+      () =>
+        this.cloud.createDisk(c.sub, c.rg, f.copyName!, {
+          location: f.location!,
+          zones: f.zones,
+          sku: f.diskSku ? { name: f.diskSku as never } : undefined,
+          hyperVGeneration: f.hyperVGeneration as never,
+          ...(f.securityType === "TrustedLaunch" ? { securityProfile: { securityType: "TrustedLaunch" } } : {}),
+          ...cmkEncryption(f),
+          creationData: { createOption: "Copy", sourceResourceId: f.snapshotId },
+          tags: this.tags(c),
+        }),
+    );
+    f.copyId = resource.id;
+    return `${verb} ${f.copyName}`;
   }
 
   private async rescueVm(c: Ctx): Promise<string> {
