@@ -73,6 +73,24 @@ function what(url: string, method: string): string {
   return `${method} ${u.host}${u.pathname}`;
 }
 
+/**
+ * A long-running operation's answers may carry Retry-After as the delay before the next status poll, and
+ * the SDK's poller obeys it as is (@azure/core-lro parseRetryAfter). A delay over the cap is dropped, so the
+ * poller keeps its own interval: the operation still completes, and a throttled poll is retried as above.
+ */
+function capPollDelay(response: PipelineResponse, limits: RetryLimits): PipelineResponse {
+  if (response.status >= 300) return response;
+  const asked = serverWait(response.headers);
+  if (asked && asked.ms > limits.maxWaitMs) {
+    for (const h of ["retry-after", "retry-after-ms", "x-ms-retry-after-ms"]) response.headers.delete(h);
+    limits.onWait?.(
+      `${what(response.request.url, response.request.method)}: ignoring ${asked.header} on a status answer ` +
+        `(more than ${limits.maxWaitMs / 1000} s); polling at the usual interval`,
+    );
+  }
+  return response;
+}
+
 export function boundedRetryPolicy(limits: RetryLimits): PipelinePolicy {
   return {
     name: "rdpGuardBoundedRetry",
@@ -88,7 +106,7 @@ export function boundedRetryPolicy(limits: RetryLimits): PipelinePolicy {
           if ((e as { name?: string }).name === "AbortError" && request.abortSignal?.aborted) throw e;
           error = e;
         }
-        if (response && !isRetriableStatus(response.status)) return response;
+        if (response && !isRetriableStatus(response.status)) return capPollDelay(response, limits);
         const where = what(request.url, request.method);
         if (attempt >= limits.maxRetries) {
           if (response) return response;

@@ -277,6 +277,21 @@ describe("offline repair workflow (real SDK, strict fake ARM)", () => {
     expect(waits).toEqual([7000]);
   });
 
+  it("a long-running operation whose status answers say Retry-After: 86400 is polled at the usual interval", async () => {
+    const e = await setup();
+    const lines: string[] = [];
+    e.cloud = new SdkRepairCloud(staticTokenCredential("t"), {
+      endpoint: e.server.url,
+      ca: e.server.ca,
+      pollIntervalMs: 1,
+      onWait: (l) => lines.push(l),
+    });
+    e.compute.lro.retryAfter = 86400;
+    expect((await workflow(e, initJournal(e.plan, undefined)).runAll()).failed).toEqual([]);
+    expect(e.compute.lro.stats.inProgressAnswers).toBeGreaterThan(0);
+    expect(lines[0]).toMatch(/: ignoring Retry-After: 86400 on a status answer \(more than 60 s\); polling at the usual/);
+  }, 20_000);
+
   it("never touches a VM that is not Windows, even if a plan says so", async () => {
     const e = await setup({ linux: true });
     const r = await workflow(e, initJournal(e.plan, undefined)).runAll();

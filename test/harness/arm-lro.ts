@@ -44,6 +44,12 @@ export class LroTracker {
   /** @param polls how many status reads answer InProgress before the operation ends. */
   constructor(private polls = 2) {}
 
+  /**
+   * Seconds each InProgress answer asks the client to wait before the next poll (ARM's Retry-After on
+   * status answers, see the async-operations page above); none when undefined.
+   */
+  retryAfter?: number;
+
   setPolls(n: number): void {
     this.polls = n;
   }
@@ -97,10 +103,16 @@ export class LroTracker {
     }
     const outcome = this.advance(op);
     if (m[4]!.toLowerCase() === "operations") {
-      if (!outcome) json(200, { name: m[5], status: "InProgress" });
+      const wait: Record<string, string> = this.retryAfter ? { "Retry-After": String(this.retryAfter) } : {};
+      if (!outcome) json(200, { name: m[5], status: "InProgress" }, wait);
       else if (outcome.ok) json(200, { name: m[5], status: "Succeeded" });
       else json(200, { name: m[5], status: "Failed", error: outcome.error });
-    } else if (!outcome) json(202, undefined, { Location: url.pathname + url.search });
+    } else if (!outcome) {
+      json(202, undefined, {
+        Location: url.pathname + url.search,
+        ...(this.retryAfter ? { "Retry-After": String(this.retryAfter) } : {}),
+      });
+    }
     else if (outcome.ok) json(200);
     else json(outcome.status, { error: outcome.error });
     return true;
