@@ -3,6 +3,7 @@ import { SdkFleetSource, staticTokenCredential } from "../../src/azure/sdk-sourc
 import { DEFAULT_CONFIG } from "../../src/config";
 import { AuditDocument, auditFleet } from "../../src/fleet/audit";
 import { buildPlan } from "../../src/fleet/plan";
+import { renderPlanText } from "../../src/report/fleet-text";
 import { FakeArmOptions, FakeArmServer } from "../harness/fake-arm";
 import type { FakeFleet } from "../harness/fake-arm";
 import { FleetBuilder, SUB_A } from "../harness/fake-fleet";
@@ -117,6 +118,9 @@ describe("locks on the NSG a fix writes to are planned for, not discovered by a 
     expect(by["vm-ro"]!.why.join("\n")).toMatch(/nsg-fix not possible: nsg-vm-ro is under ReadOnly management lock/);
     expect(plan.nsgFixes.map((x) => x.nsgName)).toEqual(["nsg-vm-free"]);
     expect(by["vm-free"]!.blocked).toBeUndefined();
+    const text = renderPlanText(plan);
+    expect(text).toMatch(/^online-rerun\+BLOCKED\s+vm-ro /m);
+    expect(text).toMatch(/, 1 NSG fix\(es\), 0 offline repair\(s\), 0 skipped, 1 blocked$/m);
   });
 
   it("a CanNotDelete lock on the NSG lets the Deny be added and says it cannot be removed while the lock stands", async () => {
