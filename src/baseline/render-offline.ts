@@ -14,7 +14,15 @@ export interface OfflineRenderOptions {
   readonly attempt?: string;
   /** LUN the broken OS disk's copy is attached at on the rescue VM (default 0). */
   readonly diskLun?: number;
+  /**
+   * Azure id of the managed disk expected at {@link diskLun}. The script echoes it in its report (with the LUN
+   * it actually found), so the caller can check the report is about the disk it attached there.
+   */
+  readonly diskId?: string;
 }
+
+// Managed disk names are letters, digits, '_', '-' and '.'; resource group names may also hold '(' and ')'.
+const DISK_ID = /^\/subscriptions\/[\w-]+\/resourceGroups\/[\w.()-]+\/providers\/Microsoft\.Compute\/disks\/[\w.-]+$/i;
 
 /** The CustomScript forceUpdateTag for one attempt of one repair run. */
 export function offlineForceUpdateTag(runId: string, attempt: string | number): string {
@@ -39,6 +47,10 @@ export function renderOfflineScript(options: HardeningOptions, render: OfflineRe
   if (!Number.isInteger(lun) || lun < 0 || lun > 63) {
     throw new BaselineError(`diskLun: ${String(lun)} must be a LUN from 0 to 63`);
   }
+  const diskId = render.diskId ?? "";
+  if (diskId && (!DISK_ID.test(diskId) || diskId.length > 400)) {
+    throw new BaselineError(`diskId: '${diskId}' is not a managed disk resource id`);
+  }
   const reg = renderOfflineReg(o, ["ControlSet001"]);
   if (/^'@/m.test(reg)) throw new Error("the .reg text cannot be embedded in a here-string");
   const list = (items: readonly string[]): string => `@(${items.map(psq).join(", ")})`;
@@ -47,6 +59,7 @@ export function renderOfflineScript(options: HardeningOptions, render: OfflineRe
   const settings = [
     `$Hive = ${psq(OFFLINE_HIVE_ROOT.replace("HKEY_LOCAL_MACHINE", "HKLM"))}`,
     `$DiskLun = ${lun}`,
+    `$DiskId = ${psq(diskId)}`,
     `$Attempt = ${psq(attempt)}`,
     `$MachineKeysGrants = ${list(grants)}`,
     // @(@(a), @(b)) stays a list of lists; a single list needs the unary comma.

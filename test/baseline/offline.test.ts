@@ -101,6 +101,14 @@ describe("offline rescue script rendering", () => {
     expect(renderOfflineScript({}, { diskLun: 3 })).toContain("$DiskLun = 3");
   });
 
+  it("binds the script to one Azure disk id, which must be a managed disk id", () => {
+    const id = "/subscriptions/s1/resourceGroups/rg-a/providers/Microsoft.Compute/disks/vm-osdisk-rdpguard-0a1b";
+    expect(renderOfflineScript({}, { diskId: id, diskLun: 2 })).toContain(`$DiskLun = 2\n$DiskId = '${id}'`);
+    expect(renderOfflineScript({})).toContain("$DiskId = ''");
+    expect(() => renderOfflineScript({}, { diskId: `${id}'; rm` })).toThrow(/diskId/);
+    expect(() => renderOfflineScript({}, { diskId: id.replace("/disks/", "/snapshots/") })).toThrow(/diskId/);
+  });
+
   it("rejects bad baseline options, naming the field", () => {
     expect(() => renderOfflineScript({ rdpPort: 0 })).toThrow(/rdpPort/);
     expect(() => renderOfflineScript({ certMinValidDays: -1 })).toThrow(/certMinValidDays/);

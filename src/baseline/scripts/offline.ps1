@@ -2,6 +2,7 @@
 #region settings (render-offline.ts replaces this region; these values only let the template parse alone)
 $Hive = 'HKLM\BROKENSYSTEM'
 $DiskLun = 0
+$DiskId = ''
 $Attempt = 'template'
 $MachineKeysGrants = @()
 $BcdCommands = @()
@@ -90,7 +91,11 @@ function Get-HiveValue([string]$Key, [string]$Name) {
 }
 
 # What the repair found, reported even when a later step fails.
-$State = [ordered]@{ disk = $null; osVolume = $null; bootStore = $null; controlSets = @(); backup = $null }
+# diskId is the Azure disk id the caller expects at LUN $DiskLun (echoed, so the caller can bind the report to its
+# disk); lun is the LUN of the disk actually found and repaired.
+$State = [ordered]@{
+  diskId = $DiskId; lun = $null; disk = $null; osVolume = $null; bootStore = $null; controlSets = @(); backup = $null
+}
 
 function Invoke-OfflineRepair {
   $state = $Script:State
@@ -105,6 +110,7 @@ function Invoke-OfflineRepair {
   if ($disks.Count -ne 1) { throw "expected one attached data disk at LUN $DiskLun, found $($disks.Count)" }
   $disk = $disks[0]
   $state.disk = [int]$disk.Number
+  $state.lun = [int](Get-DiskLun $disk.Number)
   if ($disk.IsOffline) {
     if ("$($disk.OfflineReason)" -match 'Collision') {
       throw "disk $($disk.Number) is offline because its signature collides with a disk of this VM; not rewriting it"

@@ -6,6 +6,9 @@
 param(
   [Parameter(Mandatory)][string]$ScriptPath,
   [Parameter(Mandatory)][string]$NoSerialScriptPath,
+  # Rendered for the disk $BoundDiskId at LUN 1 (without serial console: disk 3 has no boot store).
+  [Parameter(Mandatory)][string]$BoundScriptPath,
+  [Parameter(Mandatory)][string]$BoundDiskId,
   # An empty real registry hive; with it, `reg import` merges into a real SYSTEM file (Debian's hivex tools).
   [Parameter(Mandatory)][string]$HivePath
 )
@@ -229,6 +232,7 @@ Describe 'offline repair script (<Generation>)' -ForEach @(@{ Generation = 1 }, 
     $ExitCode | Should -Be 0
     $r.failed | Should -Be 0
     $r.disk | Should -Be 2
+    $r.lun | Should -Be 0
     $r.controlSets | Should -Be @('ControlSet001', 'ControlSet002')
     (Get-Calls 'reg.exe import *').Count | Should -Be 2
     (Get-Calls 'icacls.exe * /grant *').Count | Should -Be 3
@@ -270,6 +274,30 @@ Describe 'offline repair script (<Generation>)' -ForEach @(@{ Generation = 1 }, 
     Should -Invoke Set-Disk -ParameterFilter { $Number -eq 2 -and $IsOffline -eq $false } -Times 1 -Exactly
     Should -Invoke Set-Disk -ParameterFilter { $Number -ne 2 } -Times 0 -Exactly
     ($M.Disks | Where-Object Number -eq 3).IsOffline | Should -BeTrue
+  }
+
+  It 'bound to a disk id and LUN: works only on the disk at that LUN and reports the id and the LUN it found' {
+    $r = Invoke-Repair $BoundScriptPath
+    $r.failed | Should -Be 0
+    $r.diskId | Should -Be $BoundDiskId
+    $r.lun | Should -Be 1
+    $r.disk | Should -Be 3
+    $r.osVolume | Should -Be ($M.Parts | Where-Object DiskNumber -eq 3).Dir
+    Should -Invoke Set-Disk -ParameterFilter { $Number -ne 3 } -Times 0 -Exactly
+    $hive = "$($r.osVolume)\Windows\System32\config\SYSTEM"
+    (Get-Calls 'reg.exe load *') | Should -Be @("reg.exe load HKLM\BROKENSYSTEM $hive")
+  }
+
+  It 'bound to a LUN that holds no disk: refuses, changes nothing, still names the disk id it was given' {
+    ($M.Disks | Where-Object Number -eq 3).Lun = 4
+    $r = Invoke-Repair $BoundScriptPath
+    $ExitCode | Should -Be 1
+    (Get-Result 'offline-repair').message | Should -BeLike '*expected one attached data disk at LUN 1, found 0*'
+    $r.diskId | Should -Be $BoundDiskId
+    $r.lun | Should -BeNullOrEmpty
+    $r.disk | Should -BeNullOrEmpty
+    Should -Invoke Set-Disk -Times 0 -Exactly
+    $M.Calls.Count | Should -Be 1 -Because 'only the stale-hive probe (reg.exe query) ran'
   }
 
   It 'refuses a disk whose signature collides with the rescue VM''s disk, changing nothing' {

@@ -20,15 +20,18 @@ beforeAll(() => {
   const noSerial = path.join(dir, "offline-no-serial.ps1");
   writeFileSync(full, renderOfflineScript({}));
   writeFileSync(noSerial, renderOfflineScript({ serialConsole: false, machineKeysAcl: false }));
+  const bound = path.join(dir, "offline-bound.ps1");
+  const diskId = "/subscriptions/s1/resourceGroups/rg-a/providers/Microsoft.Compute/disks/vm-osdisk-rdpguard-0a1b";
+  writeFileSync(bound, renderOfflineScript({ serialConsole: false }, { diskId, diskLun: 1 }));
   tests = runPester(path.join(__dirname, "offline.Tests.ps1"), {
-    ScriptPath: full, NoSerialScriptPath: noSerial, HivePath: HIVE_FIXTURE,
+    ScriptPath: full, NoSerialScriptPath: noSerial, BoundScriptPath: bound, BoundDiskId: diskId, HivePath: HIVE_FIXTURE,
   });
 }, 300_000);
 
 describe("offline repair script under Pester", () => {
   it("ran the whole suite for Gen1 and Gen2", () => {
-    expect(tests.filter((t) => t.path.includes("(1)")).length).toBeGreaterThanOrEqual(15);
-    expect(tests.filter((t) => t.path.includes("(2)")).length).toBeGreaterThanOrEqual(15);
+    expect(tests.filter((t) => t.path.includes("(1)")).length).toBeGreaterThanOrEqual(17);
+    expect(tests.filter((t) => t.path.includes("(2)")).length).toBeGreaterThanOrEqual(17);
   });
 
   it("every Pester test passed", () => {
