@@ -498,6 +498,59 @@ describe("defect 11: per-VM names from a hash of the VM id; the disk swapped in 
     );
     expect(deallocations(e)).toEqual([]);
   });
+
+  it("renders the script for our copy's id and LUN; the report echoes both and the attempt", async () => {
+    const e = await setup();
+    const reports: Record<string, unknown>[] = [];
+    e.compute.afterOfflineScript = (_rescue, report) => reports.push({ ...report });
+    const r = await workflow(e, initJournal(e.plan, undefined)).runAll();
+    expect(r.failed).toEqual([]);
+    const copyId = vmModel(e).storageProfile.osDisk.managedDisk.id;
+    expect(reports).toEqual([expect.objectContaining({ diskId: copyId, lun: 0, attempt: "1", failed: 0 })]);
+    expect((await loadJournal(e.journalFile))!.vms[e.vmId]!.facts.repairedDiskId).toBe(copyId);
+  });
+
+  type Tamper = (e: Env, report: Record<string, unknown>, rescueId: string) => void;
+  it.each<[string, Tamper, RegExp]>([
+    [
+      "is about another disk id",
+      (e, report) => (report.diskId = `${e.diskId}-copy-of-vm-app-02`),
+      /offline-script: the offline script reports on disk \S+-copy-of-vm-app-02, not our copy \S+-osdisk-rdpguard-/,
+    ],
+    [
+      "is from an earlier attempt",
+      (_e, report) => (report.attempt = "0"),
+      /step offline-script: the offline script's report is from attempt 0, not the current 1$/,
+    ],
+    [
+      "names LUN 0 while ARM now shows our copy at LUN 3",
+      (e, _report, rescueId) => {
+        const rescue = e.compute.store.get(rescueId.toLowerCase())!.properties as VmProps;
+        (rescue.storageProfile.dataDisks[0] as { lun?: number }).lun = 3;
+      },
+      /step offline-script: the offline script repaired the disk at LUN 0, but ARM shows our copy at LUN 3 of rescue-/,
+    ],
+  ])("a report that %s is refused before deallocation, with one line", async (_case, tamper, message) => {
+    const e = await setup();
+    e.compute.afterOfflineScript = (rescueId, report) => tamper(e, report, rescueId);
+    const lines: string[] = [];
+    const r = await new RepairWorkflow(e.cloud, initJournal(e.plan, undefined), e.plan, {
+      journalFile: e.journalFile,
+      nicSubnet: async () => SUBNET,
+      sleep: async () => undefined,
+      log: (l) => lines.push(l),
+    }).runAll();
+    expect(r.done).toEqual([]);
+    expect(r.failed).toHaveLength(1);
+    expect(r.failed[0]!.error).toMatch(message);
+    expect(r.failed[0]!.error).not.toContain("\n");
+    expect(deallocations(e)).toEqual([]);
+    expect(vmModel(e).storageProfile.osDisk.managedDisk.id).toBe(e.diskId);
+    const j = (await loadJournal(e.journalFile))!.vms[e.vmId]!;
+    expect(j.steps["offline-script"]?.status).toBe("failed");
+    expect(j.steps["pre-swap-check"]).toBeUndefined();
+    expect(lines.filter((l) => l.startsWith("FAILED"))).toHaveLength(1);
+  });
 });
 
 describe("defect 13: reuse and delete only what carries our tag and recorded id", () => {

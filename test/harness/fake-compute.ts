@@ -127,6 +127,11 @@ export class FakeCompute {
   syncLro = false;
   /** Make the offline script report a failure (and exit 1). */
   offlineScriptFails = false;
+  /**
+   * Called right after the guest ran the offline script, with the rescue VM id and the report it wrote (to
+   * model a concurrent change of the rescue VM, or a report from another run).
+   */
+  afterOfflineScript?: (rescueVmId: string, report: Record<string, unknown>) => void;
   /** Fail one operation once (by "METHOD path" regex) with this status: 500 is retried by the SDK, 4xx is not. */
   failOnce?: { pattern: RegExp; status: number; headers?: Record<string, string> };
 
@@ -682,37 +687,52 @@ export class FakeCompute {
       script = "";
     }
     if (!script.startsWith("# azure-rdp-guard offline repair")) return this.report(vmId, extName, 0, "");
+    // Like offline.ps1: only the data disk at $DiskLun; the report echoes $DiskId, $Attempt and the LUN found.
+    const setting = (name: string) => new RegExp(`^\\$${name} = '?([^'\\n]*)'?$`, "m").exec(script)?.[1] ?? "";
+    const lun = Number(setting("DiskLun"));
     const rescue = this.store.get(lc(vmId));
-    const data = (storage(rescue).dataDisks ?? []).map((d) => d.managedDisk?.id).filter((d): d is string => !!d);
+    const atLun = (storage(rescue).dataDisks ?? [])
+      .filter((d) => (d.lun ?? 0) === lun)
+      .map((d) => d.managedDisk?.id)
+      .filter((d): d is string => !!d);
     const own = this.lineage.get(`${lc(vmId)}#os`);
-    const collides = data.find((d) => own && this.lineage.get(lc(d)) === own);
+    const collides = atLun.find((d) => own && this.lineage.get(lc(d)) === own);
+    const bound = { attempt: setting("Attempt"), diskId: setting("DiskId") };
     let report: Record<string, unknown>;
-    if (this.offlineScriptFails || data.length !== 1 || collides) {
-      const why = collides
-        ? // Two disks from the same image version share a disk signature; Windows keeps the second offline
-          // (the "temp fix to mitigate Windows disk signature collision" in az vm repair's
-          // _fetch_compatible_windows_os_urn).
-          "disk 2 is offline because its signature collides with this VM's disk; not rewriting it"
-        : `expected one attached Windows volume, found ${this.offlineScriptFails ? 0 : data.length}`;
+    if (this.offlineScriptFails || atLun.length !== 1 || collides) {
+      const why = this.offlineScriptFails
+        ? "expected one attached Windows volume on disk 2, found 0"
+        : collides
+          ? // Two disks from the same image version share a disk signature; Windows keeps the second offline
+            // (the "temp fix to mitigate Windows disk signature collision" in az vm repair's
+            // _fetch_compatible_windows_os_urn).
+            "disk 2 is offline because its signature collides with this VM's disk; not rewriting it"
+          : `expected one attached data disk at LUN ${lun}, found ${atLun.length}`;
       report = {
         tool: "azure-rdp-guard",
         mode: "offline",
+        ...bound,
+        lun: null,
         osVolume: null,
         controlSets: [],
         failed: 1,
         results: [{ id: "offline-repair", result: "failed", message: why }],
       };
     } else {
-      this.repairedDisks.add(lc(data[0]));
+      this.repairedDisks.add(lc(atLun[0]));
       report = {
         tool: "azure-rdp-guard",
         mode: "offline",
+        ...bound,
+        lun,
+        disk: 2,
         osVolume: "F:",
         controlSets: ["ControlSet001", "ControlSet002"],
         failed: 0,
         results: [{ id: "registry:ControlSet001", result: "changed" }],
       };
     }
+    this.afterOfflineScript?.(vmId, report);
     return this.report(vmId, extName, report.failed ? 1 : 0, JSON.stringify(report));
   }
 

@@ -40,7 +40,7 @@ export interface RepairFacts {
   rescueVmId?: string;
   /** Offline-script runs so far; each gets its own forceUpdateTag. */
   scriptAttempts?: number;
-  /** The disk the offline script repaired (the rescue VM's only data disk when it ran). */
+  /** The disk id the offline script's report names (checked against copyId, LUN and attempt when it ran). */
   repairedDiskId?: string;
   location?: string;
   zones?: string[];

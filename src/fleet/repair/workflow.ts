@@ -490,10 +490,14 @@ export class RepairWorkflow {
     if (data.length !== 1 || lc(data[0]) !== lc(f.copyId)) {
       c.fail(`rescue VM ${f.rescueVmName} has data disks [${data.join(", ")}], expected only ${f.copyId}`);
     }
+    // The script works only on the disk at the LUN where ARM shows our copy, and echoes the copy's id.
+    const lun = copyLun(rescue, f.copyId);
+    if (lun === undefined) c.fail(`rescue VM ${f.rescueVmName} shows ${f.copyId} at no LUN`);
     // Each attempt gets its own forceUpdateTag: the same settings and tag would not run the script again.
     f.scriptAttempts = (f.scriptAttempts ?? 0) + 1;
+    const attempt = String(f.scriptAttempts);
     // The attempt also names the report and the backup folder on the repaired disk.
-    const script = renderOfflineScript(this.o.baseline ?? {}, { attempt: String(f.scriptAttempts) });
+    const script = renderOfflineScript(this.o.baseline ?? {}, { attempt, diskLun: lun, diskId: f.copyId });
     let extError: string | undefined;
     try {
       await this.cloud.putExtension(c.sub, c.rg, f.rescueVmName!, "azure-rdp-guard-offline", {
@@ -517,6 +521,8 @@ export class RepairWorkflow {
       osVolume?: string;
       controlSets?: string[];
       diskId?: string;
+      lun?: number | null;
+      attempt?: string;
     };
     try {
       report = JSON.parse(stdout.trim().split(/\r?\n/).pop() ?? "");
@@ -533,10 +539,20 @@ export class RepairWorkflow {
         .join("; ");
       c.fail(`offline script failed: ${why || extError || "see the extension output"}`);
     }
-    // When the script reports the disk it worked on, it must be our copy.
-    if (report.diskId && lc(report.diskId) !== lc(f.copyId))
-      c.fail(`the offline script reports disk ${report.diskId}, not ${f.copyId}`);
-    f.repairedDiskId = f.copyId;
+    // Bind the report to this run and our copy: its attempt, the disk id it was given, and the LUN it found,
+    // which must be where ARM (read again now) shows our copy. Otherwise the swap would trust another disk's repair.
+    if (report.attempt !== attempt)
+      c.fail(`the offline script's report is from attempt ${report.attempt ?? "(none)"}, not the current ${attempt}`);
+    if (lc(report.diskId) !== lc(f.copyId))
+      c.fail(`the offline script reports on disk ${report.diskId || "(none)"}, not our copy ${f.copyId}`);
+    const now = await this.cloud.getVm(c.sub, c.rg, f.rescueVmName!);
+    const armLun = now && copyLun(now, f.copyId);
+    if (report.lun !== armLun)
+      c.fail(
+        `the offline script repaired the disk at LUN ${report.lun ?? "(none)"}, but ARM shows our copy at LUN ` +
+          `${armLun ?? "(none)"} of ${f.rescueVmName}`,
+      );
+    f.repairedDiskId = report.diskId;
     return `repaired ${report.osVolume} (${(report.controlSets ?? []).join(", ")}) on ${f.copyName}`;
   }
 
@@ -625,6 +641,11 @@ export class RepairWorkflow {
     }
     return `deleted ${f.rescueVmName}; kept ${f.snapshotName}, ${f.osDiskName}`;
   }
+}
+
+/** The LUN at which a VM's model shows this managed disk among its data disks. */
+function copyLun(vm: VirtualMachine, diskId: string | undefined): number | undefined {
+  return (vm.storageProfile?.dataDisks ?? []).find((d) => lc(d.managedDisk?.id) === lc(diskId))?.lun;
 }
 
 /**
