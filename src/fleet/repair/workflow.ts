@@ -546,8 +546,8 @@ export class RepairWorkflow {
     if (lc(report.diskId) !== lc(f.copyId))
       c.fail(`the offline script reports on disk ${report.diskId || "(none)"}, not our copy ${f.copyId}`);
     const now = await this.cloud.getVm(c.sub, c.rg, f.rescueVmName!);
-    const armLun = now && copyLun(now, f.copyId);
-    if (report.lun !== armLun)
+    const armLun = now ? copyLun(now, f.copyId) : undefined;
+    if (armLun === undefined || report.lun !== armLun)
       c.fail(
         `the offline script repaired the disk at LUN ${report.lun ?? "(none)"}, but ARM shows our copy at LUN ` +
           `${armLun ?? "(none)"} of ${f.rescueVmName}`,
