@@ -3,6 +3,7 @@ import { CheckDefinition } from "./check";
 
 export type { CheckDefinition, CheckUnit, Severity, VmSubject } from "./check";
 export type { VmExposureEvent } from "./exposure";
+export type { NsgFacts, RuleExposureEvent, RuleProblemEvent, RuleRef } from "./nsg-rule";
 export * from "./all";
 
 /** Every check, in id order: the SARIF rule list, the README table and the registry test read this. */

@@ -1,6 +1,7 @@
 import type { Finding } from "../nsg/findings";
 import { CheckUnit, VmSubject } from "./check";
 import { VmExposureEvent, vmExposureFinding } from "./exposure";
+import { RuleExposureEvent, ruleExposureFinding } from "./nsg-rule";
 
 /**
  * RDPG001: an inbound Allow rule lets Internet sources reach an RDP port over TCP, after rule
@@ -19,6 +20,11 @@ export const nsgNoInternetRdp = {
     "just-in-time VM access.",
   securitySeverity: "9.1",
 
+  /** An NSG rule (IaC inputs, the policy pack, fleet plans). */
+  ruleFinding(e: RuleExposureEvent): Finding {
+    return ruleExposureFinding(nsgNoInternetRdp, e);
+  },
+  /** A live VM's effective exposure (fleet audit). */
   vmFinding(vm: VmSubject, e: VmExposureEvent): Finding {
     return vmExposureFinding(nsgNoInternetRdp, vm, e);
   },

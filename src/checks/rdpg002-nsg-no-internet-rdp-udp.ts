@@ -1,6 +1,7 @@
 import type { Finding } from "../nsg/findings";
 import { CheckUnit, VmSubject } from "./check";
 import { VmExposureEvent, vmExposureFinding } from "./exposure";
+import { RuleExposureEvent, ruleExposureFinding } from "./nsg-rule";
 
 /** RDPG002: Internet sources reach an RDP port over UDP only (RDP's UDP transport). */
 export const nsgNoInternetRdpUdp = {
@@ -13,6 +14,11 @@ export const nsgNoInternetRdpUdp = {
   help: "Restrict the rule's source or protocol; RDP over UDP is only useful alongside an allowed TCP path.",
   securitySeverity: "6.5",
 
+  /** An NSG rule (IaC inputs, the policy pack, fleet plans). */
+  ruleFinding(e: RuleExposureEvent): Finding {
+    return ruleExposureFinding(nsgNoInternetRdpUdp, e);
+  },
+  /** A live VM's effective exposure (fleet audit). */
   vmFinding(vm: VmSubject, e: VmExposureEvent): Finding {
     return vmExposureFinding(nsgNoInternetRdpUdp, vm, e);
   },

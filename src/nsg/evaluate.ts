@@ -1,4 +1,11 @@
-import { Severity, nsgNoInternetRdp, nsgNoInternetRdpUdp, nsgRuleUnevaluable, nsgRuleUnknownAtPreview } from "../checks";
+import {
+  NsgFacts,
+  RuleExposureEvent,
+  nsgNoInternetRdp,
+  nsgNoInternetRdpUdp,
+  nsgRuleUnevaluable,
+  nsgRuleUnknownAtPreview,
+} from "../checks";
 import { WeakCache, memoByPair } from "../cache";
 import {
   ANY,
@@ -16,8 +23,8 @@ import {
 } from "./addresses";
 import { Bound, IntervalSet, contains, intersect, normalize, overlaps, subtract } from "./intervals";
 import { ParsedRule, RuleParse, RuleProblem, parseRule } from "./parse-rule";
-import { ExposureDetail, Finding, ResourceRef } from "./findings";
-import { DEFAULT_INBOUND_RULES, NsgInput, RuleInput } from "./rules";
+import { Finding, ResourceRef } from "./findings";
+import { DEFAULT_INBOUND_RULES, NsgInput, RuleInput, SourceLocation } from "./rules";
 
 /** What the engine needs to know; built once from the validated user config. */
 export interface EngineOptions {
@@ -65,40 +72,31 @@ const FULL_V6 = ANY.v6;
  */
 export function evaluateNsg(nsg: NsgInput, opts: EngineOptions): NsgEvaluation {
   const ref: ResourceRef = { id: nsg.id, name: nsg.name, type: nsg.type };
+  const facts: NsgFacts = { ref, view: nsg.view, unknownsUntil: nsg.unknownsUntil };
   const findings: Finding[] = [];
   if (nsg.unresolvedRules) {
-    findings.push(
-      problemFinding(
-        ref,
-        opts,
-        undefined,
-        [
-          {
-            field: "securityRules",
-            value: nsg.unresolvedRules.text,
-            kind: nsg.unresolvedRules.unresolved === "unknown" ? "unknown" : "unevaluable",
-            reason:
-              nsg.unresolvedRules.unresolved === "unknown"
-                ? "the rule list is not known yet"
-                : "the rule list is an expression that cannot be resolved statically",
-          },
-        ],
-        nsg,
-      ),
-    );
+    const unknown = nsg.unresolvedRules.unresolved === "unknown";
+    const problem: RuleProblem = {
+      field: "securityRules",
+      value: nsg.unresolvedRules.text,
+      kind: unknown ? "unknown" : "unevaluable",
+      reason: unknown
+        ? "the rule list is not known yet"
+        : "the rule list is an expression that cannot be resolved statically",
+    };
+    findings.push(problemFinding(facts, opts, undefined, [problem], nsg.location));
   }
   if (nsg.unreadableRules) {
-    findings.push(
-      problemFinding(
-        ref,
-        opts,
-        undefined,
-        [{ field: "securityRules", ...nsg.unreadableRules, kind: "unevaluable" }],
-        nsg,
-      ),
-    );
+    const problem: RuleProblem = { field: "securityRules", ...nsg.unreadableRules, kind: "unevaluable" };
+    findings.push(problemFinding(facts, opts, undefined, [problem], nsg.location));
   }
-  if (nsg.ungrouped) for (const r of nsg.rules) findings.push(ungroupedNote(ref, r, nsg.ungrouped));
+  if (nsg.ungrouped) {
+    for (const r of nsg.rules) {
+      const rule = { name: r.name, resourceId: r.resourceId };
+      const note = { nsg: facts, rule, location: r.location, why: nsg.ungrouped };
+      findings.push(nsgRuleUnknownAtPreview.ungroupedRuleFinding(note));
+    }
+  }
 
   // Azure's own default rules: `az` exports list them; they are added once, parsed once.
   const inputs: readonly RuleInput[] = nsg.rules.some((r) => r.isDefault)
@@ -119,8 +117,8 @@ export function evaluateNsg(nsg: NsgInput, opts: EngineOptions): NsgEvaluation {
   parsed.sort((a, b) => a.priority - b.priority);
 
   for (const { input, parse } of blocked)
-    findings.push(problemFinding(ref, opts, input, parse.problems, nsg, parse.priority));
-  findings.push(...duplicatePriorityFindings(ref, priorities, opts, inputs));
+    findings.push(problemFinding(facts, opts, input, parse.problems, nsg.location, parse.priority));
+  findings.push(...duplicatePriorityFindings(facts, priorities, opts, inputs));
 
   // A Deny whose fields are only unknown during preview might shadow later Allows: those exposures
   // are deferred to `pulumi up` rather than blocking a preview on a guess.
@@ -149,7 +147,7 @@ export function evaluateNsg(nsg: NsgInput, opts: EngineOptions): NsgEvaluation {
     // The TCP finding already names a rule that exposes both protocols.
     if (e.protocol === "UDP" && tcpRules(exposures).has(e.rule)) continue;
     const deferred = pendingDenyPriorities.some((p) => p < e.rule.priority);
-    findings.push(exposureFinding(ref, e, exposures, opts, deferred, nsg));
+    findings.push(exposureFinding(facts, e, exposures, opts, deferred));
   }
   return { nsg: ref, findings, exposures, candidates, rulesEvaluated: inputs.length + DEFAULT_INBOUND_RULES.length };
 }
@@ -367,54 +365,6 @@ function cellPoints<T extends Bound>(all: readonly IntervalSet<T>[], exposing: r
   return out;
 }
 
-/** "NSG 'x'", saying which state of a stack export it is when they differ. */
-function subjectOf(ref: ResourceRef, nsg: NsgInput): string {
-  if (nsg.view === "deployed") return `NSG '${ref.name}' (deployed state; the program's inputs differ)`;
-  if (nsg.view === "declared")
-    return `NSG '${ref.name}' (declared in the program's inputs; the deployed state differs)`;
-  return `NSG '${ref.name}'`;
-}
-
-/** When unknown values become known, in the words of the tool that produced the input. */
-function unknownPhase(nsg: NsgInput): { check: string; fix: string; what: string } {
-  if (nsg.unknownsUntil === "terraform-apply") {
-    return {
-      what: "in the plan",
-      check: "its value is known only after `terraform apply`: scan the state (`terraform show -json`) then",
-      fix: "Scan `terraform show -json` of the state after `terraform apply`, or make the value known at plan time.",
-    };
-  }
-  return { what: "during preview", check: "it is checked at `pulumi up`", fix: nsgRuleUnknownAtPreview.help };
-}
-
-/** "3,702,390,784 public IPv4 addresses and ~3.4e38 public IPv6 addresses": families never mix. */
-export function describePublicCount(a: AddressSet): string {
-  const { v4, v6 } = publicCountByFamily(a);
-  const parts: string[] = [];
-  if (v4 > 0n || v6 === 0n) parts.push(`${groupDigits(v4)} public IPv4 address${v4 === 1n ? "" : "es"}`);
-  if (v6 > 0n) parts.push(`${approximate(v6)} public IPv6 address${v6 === 1n ? "" : "es"}`);
-  return parts.join(" and ");
-}
-
-function approximate(n: bigint): string {
-  const digits = n.toString();
-  if (digits.length <= 15) return groupDigits(n);
-  return `~${digits[0]}.${digits[1]}e${digits.length - 1}`;
-}
-
-function ungroupedNote(ref: ResourceRef, r: RuleInput, why: string): Finding {
-  return {
-    checkId: nsgRuleUnknownAtPreview.id,
-    severity: nsgRuleUnknownAtPreview.severity,
-    resource: ref,
-    rule: { name: r.name, resourceId: r.resourceId },
-    location: r.location,
-    reason: `the rule is judged on its own because ${why}`,
-    message: `Standalone rule '${r.name}' is judged on its own: ${why}; a Deny in its NSG cannot be taken into account`,
-    fix: "Give the rule's NSG a name known before deployment, or declare the rule inline in its NSG.",
-  };
-}
-
 const byProtocol = (protocol: Protocol) => {
   const cache = new WeakMap<readonly RuleExposure[], Set<ParsedRule>>();
   return (all: readonly RuleExposure[]): Set<ParsedRule> => {
@@ -426,107 +376,56 @@ const byProtocol = (protocol: Protocol) => {
 const tcpRules = byProtocol("TCP");
 const udpRules = byProtocol("UDP");
 
+/** The facts RDPG001/002 (or RDPG004, when deferred) word their finding from. */
 function exposureFinding(
-  ref: ResourceRef,
+  nsg: NsgFacts,
   e: RuleExposure,
   all: RuleExposure[],
   opts: EngineOptions,
   deferred: boolean,
-  nsg: NsgInput,
 ): Finding {
-  const check = e.protocol === "TCP" ? nsgNoInternetRdp : nsgNoInternetRdpUdp;
-  const count = publicCount(e.exposed);
   const byFamily = publicCountByFamily(e.exposed);
-  const alsoUdp = e.protocol === "TCP" && udpRules(all).has(e.rule);
-  const written = e.rule.sourceParts.map((s) => s.text);
-  const has = (kind: string): boolean => e.rule.sourceParts.some((s) => s.kind === kind);
-  const threshold = opts.maxPublicSourceAddresses;
-  let why: string;
-  if (has("any")) why = `source '${written.join(", ")}' admits every address`;
-  else if (has("internet")) why = "source 'Internet' admits every public address";
-  else if (has("internet-equivalent"))
-    why = `source '${written.join(", ")}' includes every Azure customer's public IPs`;
-  else
-    why = `source ${written.join(", ")} admits ${describePublicCount(e.exposed)} (more than maxPublicSourceAddresses=${threshold})`;
-  if (count <= BigInt(threshold))
-    why = `together with the NSG's other exposing rules, more than ${threshold} public addresses can reach RDP`;
-  const shadow =
-    e.shadowedBy.length > 0 ? `; higher-priority rule(s) ${e.shadowedBy.join(", ")} hide only part of it` : "";
-  const protocols = alsoUdp ? "TCP and UDP" : e.protocol;
-  const ports = e.ports.join(", ");
-  const exposure: ExposureDetail = {
-    protocol: e.protocol,
-    ports: e.ports,
-    sources: formatAddresses(e.exposed),
-    publicAddresses: publicCountText(e.exposed),
-    publicIPv4Addresses: byFamily.v4.toString(),
-    publicIPv6Addresses: byFamily.v6.toString(),
-    sourceAsWritten: written,
-    partiallyShadowedBy: e.shadowedBy,
-  };
-  const rule = { name: e.rule.input.name, priority: e.rule.priority, resourceId: e.rule.input.resourceId };
-  const subject = subjectOf(ref, nsg);
-  if (deferred) {
-    const phase = unknownPhase(nsg);
-    return {
-      checkId: nsgRuleUnknownAtPreview.id,
-      severity: nsgRuleUnknownAtPreview.severity,
-      resource: ref,
-      rule,
-      location: e.rule.input.location,
-      exposure,
-      reason: `${why}; a higher-priority Deny depends on values unknown ${phase.what}`,
-      message: `${subject} rule '${rule.name}' may expose RDP port ${ports}; a higher-priority Deny depends on values unknown ${phase.what}: ${phase.check}`,
-      fix: phase.fix,
-    };
-  }
-  // A literal object (no spreads): this runs once per exposing rule on fleet-sized inputs.
-  return {
-    checkId: check.id,
-    severity: check.severity,
-    resource: ref,
-    rule,
+  const event: RuleExposureEvent = {
+    nsg,
+    rule: { name: e.rule.input.name, priority: e.rule.priority, resourceId: e.rule.input.resourceId },
     location: e.rule.input.location,
-    exposure,
-    reason: why + shadow,
-    message: `${subject} rule '${rule.name}' (priority ${rule.priority}) exposes RDP port ${ports} over ${protocols} to the Internet: ${why}${shadow}`,
-    fix: `Restrict the source of rule '${rule.name}' to your admin IP (a /32) or trusted ranges, or remove it and use Azure Bastion or just-in-time VM access.`,
+    exposure: {
+      protocol: e.protocol,
+      ports: e.ports,
+      sources: formatAddresses(e.exposed),
+      publicAddresses: publicCountText(e.exposed),
+      publicIPv4Addresses: byFamily.v4.toString(),
+      publicIPv6Addresses: byFamily.v6.toString(),
+      sourceAsWritten: e.rule.sourceParts.map((s) => s.text),
+      partiallyShadowedBy: e.shadowedBy,
+    },
+    sourceParts: e.rule.sourceParts,
+    publicAddresses: { total: publicCount(e.exposed), v4: byFamily.v4, v6: byFamily.v6 },
+    maxPublicSourceAddresses: opts.maxPublicSourceAddresses,
+    alsoUdp: e.protocol === "TCP" && udpRules(all).has(e.rule),
   };
+  if (deferred) return nsgRuleUnknownAtPreview.deferredExposureFinding(event);
+  return (e.protocol === "TCP" ? nsgNoInternetRdp : nsgNoInternetRdpUdp).ruleFinding(event);
 }
 
+/** Fields that are only unknown until deployment are RDPG004; anything else unreadable is RDPG003. */
 function problemFinding(
-  ref: ResourceRef,
+  nsg: NsgFacts,
   opts: EngineOptions,
   input: RuleInput | undefined,
   problems: readonly RuleProblem[],
-  nsg: NsgInput,
+  location: SourceLocation | undefined,
   priority?: number,
 ): Finding {
+  const rule = input ? { name: input.name, priority, resourceId: input.resourceId } : undefined;
+  const event = { nsg, rule, location: input?.location ?? location, problems };
   const onlyUnknown = problems.length > 0 && problems.every((p) => p.kind === "unknown");
-  const check = onlyUnknown ? nsgRuleUnknownAtPreview : nsgRuleUnevaluable;
-  const severity: Severity = onlyUnknown
-    ? nsgRuleUnknownAtPreview.severity
-    : nsgRuleUnevaluable.severityFor(opts.failOnUnevaluable);
-  const what = problems.map((p) => `${p.field}='${p.value}': ${p.reason}`).join("; ");
-  const subject = `${subjectOf(ref, nsg)} ${input ? `rule '${input.name}'` : "security rules"}`;
-  const phase = unknownPhase(nsg);
-  return {
-    checkId: check.id,
-    severity,
-    resource: ref,
-    rule: input ? { name: input.name, priority, resourceId: input.resourceId } : undefined,
-    location: input?.location ?? nsg.location,
-    problems,
-    reason: what,
-    message: onlyUnknown
-      ? `${subject} cannot be checked ${phase.what} (${what}); ${phase.check}`
-      : `${subject} cannot be evaluated: ${what}`,
-    fix: onlyUnknown ? phase.fix : check.help,
-  };
+  if (onlyUnknown) return nsgRuleUnknownAtPreview.finding(event);
+  return nsgRuleUnevaluable.finding({ ...event, failOnUnevaluable: opts.failOnUnevaluable });
 }
 
 function duplicatePriorityFindings(
-  ref: ResourceRef,
+  nsg: NsgFacts,
   rules: readonly { name: string; priority: number }[],
   opts: EngineOptions,
   inputs: readonly RuleInput[],
@@ -543,24 +442,16 @@ function duplicatePriorityFindings(
   const out: Finding[] = [];
   for (const [priority, names] of byPriority) {
     if (names.length < 2) continue;
-    out.push({
-      checkId: nsgRuleUnevaluable.id,
-      severity: nsgRuleUnevaluable.severityFor(opts.failOnUnevaluable),
-      resource: ref,
-      rule: { name: names[0]!, priority },
-      location: inputs.find((i) => i.name === names[0])?.location,
-      problems: [
-        {
-          field: "priority",
-          value: String(priority),
-          reason: `shared by inbound rules ${names.join(", ")}`,
-          kind: "unevaluable",
-        },
-      ],
-      reason: `priority ${priority} is used by ${names.join(", ")}; Azure rejects the NSG and the order cannot be decided`,
-      message: `NSG '${ref.name}' has several inbound rules with priority ${priority} (${names.join(", ")}); their order cannot be evaluated`,
-      fix: "Give every inbound rule a unique priority.",
-    });
+    const location = inputs.find((i) => i.name === names[0])?.location;
+    out.push(
+      nsgRuleUnevaluable.duplicatePriorityFinding({
+        nsg,
+        priority,
+        names,
+        location,
+        failOnUnevaluable: opts.failOnUnevaluable,
+      }),
+    );
   }
   return out;
 }
@@ -581,9 +472,4 @@ function defaultRules(parseOpts: { trustedTags: ReadonlySet<string>; rdpPorts: r
       r.status === "ok" ? [r.rule] : [],
     ),
   );
-}
-
-/** 16777216 -> "16,777,216" (Intl's toLocaleString is slow on hot paths). */
-function groupDigits(n: bigint): string {
-  return n.toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
 }

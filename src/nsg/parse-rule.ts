@@ -9,6 +9,8 @@ export interface RuleProblem {
   readonly reason: string;
   /** `unknown`: only unknown during preview; `unevaluable`: can never be evaluated as written. */
   readonly kind: "unknown" | "unevaluable";
+  /** The field is absent (or empty): `value` is "" and `reason` says what is missing. */
+  readonly missing?: true;
 }
 
 export interface ParsedRule {
@@ -55,6 +57,15 @@ class Problems {
   }
   add(field: string, value: unknown, reason: string, kind: RuleProblem["kind"] = "unevaluable"): void {
     (this.items ??= []).push({ field, value: show(value), reason, kind });
+  }
+  /** A required field that is absent, null or blank: there is no value to quote. */
+  missing(field: string, reason: string): void {
+    (this.items ??= []).push({ field, value: "", reason, kind: "unevaluable", missing: true });
+  }
+  /** `missing` when the scalar is absent or blank; a value of the wrong type is quoted instead. */
+  missingOr(field: string, v: RawScalar, reason: string): void {
+    if (v === undefined || v === null || (typeof v === "string" && v.trim() === "")) this.missing(field, reason);
+    else this.add(field, v, reason);
   }
   unresolved(field: string, v: Unresolved): void {
     const reason =
@@ -126,7 +137,7 @@ export function parseRule(input: RuleInput, opts: ParseOptions): RuleParse {
   const direction = text("direction", input.direction, p)?.toLowerCase();
   if (direction === "outbound") return { status: "outbound" };
   if (direction === undefined && !isUnresolved(input.direction))
-    p.add("direction", input.direction, "direction is missing");
+    p.missingOr("direction", input.direction, "direction is missing");
   else if (direction !== undefined && direction !== "inbound")
     p.add("direction", input.direction, "direction must be Inbound or Outbound");
 
@@ -134,14 +145,15 @@ export function parseRule(input: RuleInput, opts: ParseOptions): RuleParse {
   let access: "allow" | "deny" | undefined;
   if (accessText === "allow" || accessText === "deny") access = accessText;
   else if (accessText !== undefined) p.add("access", input.access, "access must be Allow or Deny");
-  else if (!isUnresolved(input.access)) p.add("access", input.access, "access is missing");
+  else if (!isUnresolved(input.access)) p.missingOr("access", input.access, "access is missing");
 
   let priority: number | undefined;
   if (isUnresolved(input.priority)) p.unresolved("priority", input.priority);
   else {
     const raw = typeof input.priority === "string" ? input.priority.trim() : input.priority;
     const n = typeof raw === "number" ? raw : typeof raw === "string" && /^\d+$/.test(raw) ? Number(raw) : NaN;
-    if (!Number.isInteger(n)) p.add("priority", input.priority, "priority must be an integer");
+    if (raw === undefined || raw === null || raw === "") p.missing("priority", "priority is missing");
+    else if (!Number.isInteger(n)) p.add("priority", input.priority, "priority must be an integer");
     else if (!input.isDefault && (n < 100 || n > 4096))
       p.add("priority", input.priority, "priority must be between 100 and 4096");
     else priority = n;
@@ -152,7 +164,7 @@ export function parseRule(input: RuleInput, opts: ParseOptions): RuleParse {
   if (protoText !== undefined && !proto)
     p.add("protocol", input.protocol, "protocol must be Tcp, Udp, Icmp, Esp, Ah or *");
   else if (protoText === undefined && !isUnresolved(input.protocol))
-    p.add("protocol", input.protocol, "protocol is missing");
+    p.missingOr("protocol", input.protocol, "protocol is missing");
 
   const portTexts: string[] = [];
   const single = text("destinationPortRange", input.destinationPortRange, p);
@@ -163,7 +175,7 @@ export function parseRule(input: RuleInput, opts: ParseOptions): RuleParse {
   let merged = false;
   if (portTexts.length === 0) {
     if (!isUnresolved(input.destinationPortRange) && !isUnresolved(input.destinationPortRanges)) {
-      p.add("destinationPortRange", input.destinationPortRange, "no destination port is given");
+      p.missing("destinationPortRange", "no destination port is given");
     }
   } else {
     for (const t of portTexts) {
@@ -310,7 +322,7 @@ function readAddresses(
     if (asgGiven) return { set: EMPTY, parts };
     const unresolved = isUnresolved(single) || isUnresolved(many);
     if (!unresolved)
-      p.add(prefixField, single, `no ${side} address, prefix list or application security group is given`);
+      p.missing(prefixField, `no ${side} address, prefix list or application security group is given`);
     return undefined;
   }
   return bad ? undefined : { set, parts };
