@@ -24,7 +24,9 @@ export interface JsonFinding {
   readonly message: string;
   readonly reason: string;
   readonly fix: string;
+  /** Includes `publicIPv4Addresses`/`publicIPv6Addresses` beside the total `publicAddresses`. */
   readonly exposure: Finding["exposure"] | null;
+  /** A field that is absent has `missing: true` and `value: ""`. */
   readonly problems: Finding["problems"] | null;
   readonly suppressed: Finding["suppressed"] | null;
 }

@@ -62,6 +62,12 @@ describe("check registry", () => {
     expect(c.securitySeverity, `${c.id}.securitySeverity`).toMatch(/^(10\.0|\d\.\d)$/);
   });
 
+  it.each(ALL_CHECKS.map((c) => [c.id, c] as const))("%s: builds its own findings (a *finding function)", (_id, c) => {
+    // The check's file words its findings; a check with metadata only leaves its message to some other module.
+    const builders = Object.entries(c).filter(([k, v]) => typeof v === "function" && /(^f|F)inding$/.test(k));
+    expect(builders.length, `${fileOf(c)} exports no finding builder`).toBeGreaterThan(0);
+  });
+
   it.each(ALL_CHECKS.map((c) => [c.id] as const))("%s: good and bad fixtures with expected findings", (id) => {
     const fx = fixturesOf(id);
     const positives = [...fx.iac.positive, ...fx.fleet.positive];
