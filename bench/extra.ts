@@ -12,10 +12,21 @@ type Line = (label: string, value: string, goal: string) => void;
 /** Encoded CustomScript command length: default options and every option at its largest. */
 export async function extraBenchmarks(line: Line): Promise<void> {
   const largest: HardeningOptions = {
-    legacyTls: true, securityLayer: "tls", certMinValidDays: 3650, rdpPort: 65535, stopConflictingService: true,
-    serialConsole: true, crashDump: true, machineKeysAcl: true, renewCertificate: true, disableGroupPolicyTemporarily: true,
+    legacyTls: true,
+    securityLayer: "tls",
+    certMinValidDays: 3650,
+    rdpPort: 65535,
+    stopConflictingService: true,
+    serialConsole: true,
+    crashDump: true,
+    machineKeysAcl: true,
+    renewCertificate: true,
+    disableGroupPolicyTemporarily: true,
   };
-  for (const [label, opts, allowReboot] of [["default options", {}, false], ["largest option set", largest, true]] as const) {
+  for (const [label, opts, allowReboot] of [
+    ["default options", {}, false],
+    ["largest option set", largest, true],
+  ] as const) {
     const script = renderHardeningScript(opts, { mode: "enforce", allowReboot, version: "0.1.0" });
     const command = encodeHardeningCommand(script);
     line(`component: encoded command, ${label}`, `${command.length} chars`, `<= ${CMD_LINE_LIMIT}`);
@@ -32,13 +43,21 @@ export async function auditBenchmark(line: Line): Promise<void> {
   const fleet = largeFleet(5000);
   const server = await FakeArmServer.start(fleet, { latencyMs: 2, throttleEvery: 4, resetsAfterSeconds: 1 });
   try {
-    const source = new SdkFleetSource({ credential: staticTokenCredential("bench"), endpoint: server.url, ca: server.ca });
+    const source = new SdkFleetSource({
+      credential: staticTokenCredential("bench"),
+      endpoint: server.url,
+      ca: server.ca,
+    });
     const rssBefore = process.memoryUsage().rss;
     let peak = rssBefore;
     const timer = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
     const cpu0 = process.cpuUsage();
     const t0 = process.hrtime.bigint();
-    const doc = await auditFleet(source, { subscriptions: [SUB_A, SUB_B], managementGroups: [], resourceGroups: [], tags: [] }, { config: DEFAULT_CONFIG, concurrency: 32 });
+    const doc = await auditFleet(
+      source,
+      { subscriptions: [SUB_A, SUB_B], managementGroups: [], resourceGroups: [], tags: [] },
+      { config: DEFAULT_CONFIG, concurrency: 32 },
+    );
     const secs = Number(process.hrtime.bigint() - t0) / 1e9;
     const cpu = process.cpuUsage(cpu0);
     clearInterval(timer);
@@ -48,7 +67,9 @@ export async function auditBenchmark(line: Line): Promise<void> {
     // CPU time of client + fake server: comparable across runs on a busy machine, unlike wall time.
     line("audit: CPU time (user + system, incl. fake server)", `${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`, "");
     line("audit: peak RSS (bench process, incl. fake server)", `${(peak / 1048576).toFixed(0)} MB`, "");
-    console.log(`  (${source.stats.graphPages} Resource Graph pages, ${source.stats.instanceViews} instance views, ${server.graph.stats.throttled} throttled (429, quota headers only) and retried, max ${server.stats.maxInFlight} requests in flight with a pool of 32)`);
+    console.log(
+      `  (${source.stats.graphPages} Resource Graph pages, ${source.stats.instanceViews} instance views, ${server.graph.stats.throttled} throttled (429, quota headers only) and retried, max ${server.stats.maxInFlight} requests in flight with a pool of 32)`,
+    );
   } finally {
     await server.stop();
   }

@@ -12,16 +12,32 @@ export function rng(seed: number): () => number {
   };
 }
 
-const SOURCES = ["*", "Internet", "VirtualNetwork", "AzureLoadBalancer", "10.0.0.0/8", "203.0.113.7/32", "198.51.100.0/22", "0.0.0.0/0", "20.40.0.0/16", "172.16.4.0/24"];
+const SOURCES = [
+  "*",
+  "Internet",
+  "VirtualNetwork",
+  "AzureLoadBalancer",
+  "10.0.0.0/8",
+  "203.0.113.7/32",
+  "198.51.100.0/22",
+  "0.0.0.0/0",
+  "20.40.0.0/16",
+  "172.16.4.0/24",
+];
 const PORTS = ["3389", "443", "22", "3000-4000", "*", "80", "8080-8090", "1433", "5985-5986", "3389-3390"];
 
 /** A realistic-looking rule: mostly Allow, a mix of sources and ports, some Denies. */
 export function genRule(r: () => number, i: number, priority: number): RuleInput {
   const pick = <T>(xs: readonly T[]): T => xs[Math.floor(r() * xs.length)]!;
   return {
-    name: `rule-${i}`, priority, direction: r() < 0.9 ? "Inbound" : "Outbound", access: r() < 0.75 ? "Allow" : "Deny",
-    protocol: pick(["Tcp", "Tcp", "*", "Udp"]), sourceAddressPrefix: pick(SOURCES),
-    destinationAddressPrefix: r() < 0.8 ? "*" : `10.${Math.floor(r() * 255)}.0.0/24`, destinationPortRange: pick(PORTS),
+    name: `rule-${i}`,
+    priority,
+    direction: r() < 0.9 ? "Inbound" : "Outbound",
+    access: r() < 0.75 ? "Allow" : "Deny",
+    protocol: pick(["Tcp", "Tcp", "*", "Udp"]),
+    sourceAddressPrefix: pick(SOURCES),
+    destinationAddressPrefix: r() < 0.8 ? "*" : `10.${Math.floor(r() * 255)}.0.0/24`,
+    destinationPortRange: pick(PORTS),
   };
 }
 
@@ -36,12 +52,28 @@ export function genAzExport(count: number, perNsg = 10, seed = 42): unknown[] {
     for (let i = 0; i < perNsg && n * perNsg + i < count; i++) {
       const rule = genRule(r, i, 100 + i * 10);
       rules.push({
-        ...rule, id: `${id}/securityRules/${rule.name}`, etag: "W/\"00000000-0000-0000-0000-000000000000\"", provisioningState: "Succeeded",
-        resourceGroup: `rg-${n % 50}`, sourcePortRange: "*", sourcePortRanges: [], sourceAddressPrefixes: [], destinationAddressPrefixes: [],
-        destinationPortRanges: [], type: "Microsoft.Network/networkSecurityGroups/securityRules",
+        ...rule,
+        id: `${id}/securityRules/${rule.name}`,
+        etag: 'W/"00000000-0000-0000-0000-000000000000"',
+        provisioningState: "Succeeded",
+        resourceGroup: `rg-${n % 50}`,
+        sourcePortRange: "*",
+        sourcePortRanges: [],
+        sourceAddressPrefixes: [],
+        destinationAddressPrefixes: [],
+        destinationPortRanges: [],
+        type: "Microsoft.Network/networkSecurityGroups/securityRules",
       });
     }
-    out.push({ id, name, location: "westeurope", resourceGroup: `rg-${n % 50}`, type: "Microsoft.Network/networkSecurityGroups", securityRules: rules, defaultSecurityRules: [] });
+    out.push({
+      id,
+      name,
+      location: "westeurope",
+      resourceGroup: `rg-${n % 50}`,
+      type: "Microsoft.Network/networkSecurityGroups",
+      securityRules: rules,
+      defaultSecurityRules: [],
+    });
   }
   return out;
 }

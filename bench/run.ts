@@ -27,7 +27,12 @@ function engineThroughput(): void {
   const nsgs: NsgInput[] = [];
   const RULES = 100_000;
   for (let n = 0; n * 10 < RULES; n++) {
-    nsgs.push({ id: `nsg-${n}`, name: `nsg-${n}`, type: "bench", rules: Array.from({ length: 10 }, (_, i) => genRule(r, i, 100 + i * 10)) });
+    nsgs.push({
+      id: `nsg-${n}`,
+      name: `nsg-${n}`,
+      type: "bench",
+      rules: Array.from({ length: 10 }, (_, i) => genRule(r, i, 100 + i * 10)),
+    });
   }
   const opts = engineOptions(DEFAULT_CONFIG);
   // Steady state: one full pass to warm the JIT, then the best of three timed passes.
@@ -41,9 +46,19 @@ function engineThroughput(): void {
     secs = Math.min(secs, Number(process.hrtime.bigint() - t0) / 1e9);
   }
   const withDefaults = RULES + nsgs.length * 3;
-  line("engine: custom rules/s (100,000 rules, 10 per NSG)", Math.round(RULES / secs).toLocaleString("en-US"), ">= 1,000,000/s");
-  line("engine: rule evaluations/s incl. Azure's 3 default rules", Math.round(withDefaults / secs).toLocaleString("en-US"), ">= 1,000,000/s");
-  console.log(`  (${secs.toFixed(3)} s per pass, best of 3 after a warm-up pass; ${findings} findings, ${(findings / RULES * 100).toFixed(1)}% of rules)`);
+  line(
+    "engine: custom rules/s (100,000 rules, 10 per NSG)",
+    Math.round(RULES / secs).toLocaleString("en-US"),
+    ">= 1,000,000/s",
+  );
+  line(
+    "engine: rule evaluations/s incl. Azure's 3 default rules",
+    Math.round(withDefaults / secs).toLocaleString("en-US"),
+    ">= 1,000,000/s",
+  );
+  console.log(
+    `  (${secs.toFixed(3)} s per pass, best of 3 after a warm-up pass; ${findings} findings, ${((findings / RULES) * 100).toFixed(1)}% of rules)`,
+  );
 }
 
 function packFleet(count: number, compliant: boolean) {
@@ -51,11 +66,18 @@ function packFleet(count: number, compliant: boolean) {
   const rule = (i: number) => {
     const g = genRule(r, i, 100 + i * 10);
     // A compliant fleet: the same rule mix with every Allow's source private or a single admin IP.
-    return compliant && g.access === "Allow" ? { ...g, sourceAddressPrefix: i % 2 ? "10.0.0.0/8" : "203.0.113.7/32" } : g;
+    return compliant && g.access === "Allow"
+      ? { ...g, sourceAddressPrefix: i % 2 ? "10.0.0.0/8" : "203.0.113.7/32" }
+      : g;
   };
   return Array.from({ length: count }, (_, n) => ({
-    type: "azure-native:network:NetworkSecurityGroup", name: `nsg-${n}`,
-    props: { networkSecurityGroupName: `nsg-${n}`, resourceGroupName: "rg", securityRules: Array.from({ length: 10 }, (_, i) => ({ ...rule(i) })) as unknown as Record<string, unknown>[] },
+    type: "azure-native:network:NetworkSecurityGroup",
+    name: `nsg-${n}`,
+    props: {
+      networkSecurityGroupName: `nsg-${n}`,
+      resourceGroupName: "rg",
+      securityRules: Array.from({ length: 10 }, (_, i) => ({ ...rule(i) })) as unknown as Record<string, unknown>[],
+    },
   }));
 }
 
@@ -97,7 +119,9 @@ async function packCost(): Promise<void> {
       ratios.sort((x, y) => x - y);
       const label = compliant ? "compliant fleet" : "mixed fleet, ~64% of NSGs violating";
       line(`policy pack: Analyze x10,000 NSGs vs no-op pack (${label})`, `${(tOurs / tEmpty).toFixed(3)}x`, "<= 1.10x");
-      console.log(`  (azure-rdp-guard ${tOurs.toFixed(2)} s, no-op ${tEmpty.toFixed(2)} s, median round ${ratios[ROUNDS / 2]!.toFixed(3)}x, ${(ROUNDS * PER_ROUND / tOurs).toFixed(0)} Analyze/s)`);
+      console.log(
+        `  (azure-rdp-guard ${tOurs.toFixed(2)} s, no-op ${tEmpty.toFixed(2)} s, median round ${ratios[ROUNDS / 2]!.toFixed(3)}x, ${((ROUNDS * PER_ROUND) / tOurs).toFixed(0)} Analyze/s)`,
+      );
     } finally {
       await Promise.all([empty.stop(), ours.stop()]);
     }
@@ -111,18 +135,32 @@ async function scanBigExport(): Promise<void> {
   const cli = path.join(ROOT, "dist/src/cli/main.js");
   // A wrapper reports the CLI process's own peak RSS when it exits.
   const wrapper = path.join(dir, "measure.js");
-  writeFileSync(wrapper, `process.on("exit", () => process.stderr.write("MAXRSS " + process.resourceUsage().maxRSS + "\\n")); require(${JSON.stringify(cli)});`);
+  writeFileSync(
+    wrapper,
+    `process.on("exit", () => process.stderr.write("MAXRSS " + process.resourceUsage().maxRSS + "\\n")); require(${JSON.stringify(cli)});`,
+  );
   const t0 = process.hrtime.bigint();
   const { stderr } = await new Promise<{ stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [wrapper, "scan", file, "--format", "json", "--output", path.join(dir, "out.json")]);
+    const child = spawn(process.execPath, [
+      wrapper,
+      "scan",
+      file,
+      "--format",
+      "json",
+      "--output",
+      path.join(dir, "out.json"),
+    ]);
     let err = "";
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     child.on("close", () => resolve({ stderr: err }));
   });
   const secs = Number(process.hrtime.bigint() - t0) / 1e9;
   const rssKb = Number(/MAXRSS (\d+)/.exec(stderr)?.[1] ?? NaN);
-  const report = JSON.parse(readFileSync(path.join(dir, "out.json"), "utf8")) as { summary: { rulesEvaluated: number; error: number } };
-  if (report.summary.rulesEvaluated !== 100_000) throw new Error(`scan evaluated ${report.summary.rulesEvaluated} rules, expected 100000: ${stderr}`);
+  const report = JSON.parse(readFileSync(path.join(dir, "out.json"), "utf8")) as {
+    summary: { rulesEvaluated: number; error: number };
+  };
+  if (report.summary.rulesEvaluated !== 100_000)
+    throw new Error(`scan evaluated ${report.summary.rulesEvaluated} rules, expected 100000: ${stderr}`);
   line("scan: 100,000-rule az export, wall time", `${secs.toFixed(2)} s`, "< 2 s");
   line("scan: rules/s", Math.round(100_000 / secs).toLocaleString("en-US"), "");
   line("scan: peak RSS", `${(rssKb / 1024).toFixed(0)} MB`, "< 500 MB");

@@ -105,25 +105,33 @@ export class RdpHardening extends pulumi.ComponentResource {
     const script = renderHardeningScript(baseline, { mode, allowReboot, version: packageVersion() });
     const extensionName = extensionNameOrDefault(args.extensionName);
 
-    const extension = new compute.VirtualMachineExtension(`${name}-cse`, {
-      resourceGroupName: args.resourceGroupName,
-      vmName: args.vmName,
-      vmExtensionName: extensionName,
-      location: args.location,
-      publisher: "Microsoft.Compute",
-      type: "CustomScriptExtension",
-      typeHandlerVersion: "1.10",
-      autoUpgradeMinorVersion: true,
-      forceUpdateTag: args.runId,
-      // The command embeds the whole script: protected settings are encrypted on the VM and never
-      // shown by the API; the secret keeps it out of Pulumi state and logs too.
-      protectedSettings: pulumi.secret({ commandToExecute: encodeHardeningCommand(script) }),
-    }, { parent: this, additionalSecretOutputs: ["protectedSettings"] });
+    const extension = new compute.VirtualMachineExtension(
+      `${name}-cse`,
+      {
+        resourceGroupName: args.resourceGroupName,
+        vmName: args.vmName,
+        vmExtensionName: extensionName,
+        location: args.location,
+        publisher: "Microsoft.Compute",
+        type: "CustomScriptExtension",
+        typeHandlerVersion: "1.10",
+        autoUpgradeMinorVersion: true,
+        forceUpdateTag: args.runId,
+        // The command embeds the whole script: protected settings are encrypted on the VM and never
+        // shown by the API; the secret keeps it out of Pulumi state and logs too.
+        protectedSettings: pulumi.secret({ commandToExecute: encodeHardeningCommand(script) }),
+      },
+      { parent: this, additionalSecretOutputs: ["protectedSettings"] },
+    );
     RdpHardening.extensions.set(this, extension);
 
     this.extensionName = pulumi.output(extensionName);
     this.scriptSha256 = pulumi.output(scriptSha256(script));
     this.settings = pulumi.output({ ...baseline, mode, allowReboot });
-    this.registerOutputs({ extensionName: this.extensionName, scriptSha256: this.scriptSha256, settings: this.settings });
+    this.registerOutputs({
+      extensionName: this.extensionName,
+      scriptSha256: this.scriptSha256,
+      settings: this.settings,
+    });
   }
 }

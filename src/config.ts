@@ -116,7 +116,6 @@ export const CONFIG_SCHEMA: JsonSchema & { $schema: string; title: string } = {
   properties: { ...CONFIG_PROPERTIES, enforcementLevel: { type: "string" } },
 };
 
-
 let validator: ReturnType<Ajv["compile"]> | undefined;
 function validate(value: unknown): ErrorObject[] {
   if (!validator) {

@@ -35,7 +35,11 @@ export class CommandTooLongError extends BaselineError {
 /** An offline-repair step that failed on one VM; the journal records where it stopped. */
 export class RepairError extends UserError {
   override readonly name: string = "RepairError";
-  constructor(readonly vm: string, readonly step: string, message: string) {
+  constructor(
+    readonly vm: string,
+    readonly step: string,
+    message: string,
+  ) {
     super(`${vm}: step ${step}: ${message}`);
   }
 }

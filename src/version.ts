@@ -12,7 +12,10 @@ export function packageVersion(): string {
   if (cached) return cached;
   for (let dir = __dirname, up = path.dirname(dir); ; dir = up, up = path.dirname(dir)) {
     try {
-      const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as { name?: string; version?: string };
+      const pkg = JSON.parse(readFileSync(path.join(dir, "package.json"), "utf8")) as {
+        name?: string;
+        version?: string;
+      };
       if (pkg.name === "azure-rdp-guard" && typeof pkg.version === "string") return (cached = pkg.version);
     } catch {
       // no package.json here (or not readable): keep walking up

@@ -9,8 +9,14 @@ import { initJournal } from "../src/fleet/repair/workflow";
 /** The errors the CLI must print as one line (exit 2) come from the one errors module. */
 describe("errors module", () => {
   const plan = (id: string): RemediationPlan => ({
-    version: 1, kind: "rdp-guard-plan", id, createdAt: "2026-01-01T00:00:00Z", auditGeneratedAt: "2026-01-01T00:00:00Z",
-    config: DEFAULT_CONFIG, vms: [], nsgFixes: [],
+    version: 1,
+    kind: "rdp-guard-plan",
+    id,
+    createdAt: "2026-01-01T00:00:00Z",
+    auditGeneratedAt: "2026-01-01T00:00:00Z",
+    config: DEFAULT_CONFIG,
+    vms: [],
+    nsgFixes: [],
   });
   const thrown = (fn: () => unknown): unknown => {
     try {

@@ -38,8 +38,12 @@ export async function runRemediationProgram(o: RunProgramOptions): Promise<{ sum
     { stackName: o.stackName, projectName: REMEDIATION_PROJECT, program },
     { pulumiCommand },
   );
-  const previous = parseDesiredState((await stack.outputs()).desiredState?.value, `stack ${o.stackName} output desiredState`);
-  const plan = o.plan && !o.plan.extensionName && o.extensionName ? { ...o.plan, extensionName: o.extensionName } : o.plan;
+  const previous = parseDesiredState(
+    (await stack.outputs()).desiredState?.value,
+    `stack ${o.stackName} output desiredState`,
+  );
+  const plan =
+    o.plan && !o.plan.extensionName && o.extensionName ? { ...o.plan, extensionName: o.extensionName } : o.plan;
   state = nextDesiredState(previous, { plan, remove: o.remove });
   if (o.dryRun) {
     const r = await stack.preview({ onOutput: o.onOutput });

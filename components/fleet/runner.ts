@@ -24,7 +24,11 @@ async function main(arg: string | undefined): Promise<number> {
   if (!findPulumiCli()) throw new UserError(PULUMI_MISSING);
   const { runRemediationProgram } = await import("./automation");
   const r = await runRemediationProgram({
-    plan, remove: req.remove, stackName: req.stackName, dryRun: req.dryRun, extensionName: req.extensionName,
+    plan,
+    remove: req.remove,
+    stackName: req.stackName,
+    dryRun: req.dryRun,
+    extensionName: req.extensionName,
     onOutput: (l) => process.stdout.write(l),
   });
   process.stdout.write(`${req.dryRun ? "preview" : "update"} finished: ${r.summary}\n`);

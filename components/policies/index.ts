@@ -9,7 +9,11 @@ import { loadConfig } from "../../src/config";
 import { ConfigError } from "../../src/errors";
 import { packageVersion } from "../../src/version";
 import { nsgNoInternetRdp, nsgNoInternetRdpPolicy } from "./nsg-no-internet-rdp";
-import { nsgNoInternetRdpStandalone, nsgNoInternetRdpStandalonePolicy, STANDALONE_POLICY } from "./nsg-no-internet-rdp-standalone";
+import {
+  nsgNoInternetRdpStandalone,
+  nsgNoInternetRdpStandalonePolicy,
+  STANDALONE_POLICY,
+} from "./nsg-no-internet-rdp-standalone";
 import { PolicyConfigInput } from "./pulumi-props";
 import { windowsVmBootDiagnostics } from "./windows-vm-boot-diagnostics";
 import { windowsVmRdpHardening } from "./windows-vm-rdp-hardening";

@@ -2,7 +2,14 @@ import { StackValidationPolicy } from "@pulumi/policy";
 import { nsgNoInternetRdp } from "../../src/checks";
 import { CONFIG_PROPERTIES } from "../../src/config";
 import { scanNsgs } from "../../src/engine";
-import { PulumiResource, groupNsgs, isNsgType, isRuleType, nsgFromPulumi, ruleFromPulumi } from "../../src/formats/pulumi-resource";
+import {
+  PulumiResource,
+  groupNsgs,
+  isNsgType,
+  isRuleType,
+  nsgFromPulumi,
+  ruleFromPulumi,
+} from "../../src/formats/pulumi-resource";
 import { PolicyConfigInput, policyConfig, proxyGet, reportFinding } from "./pulumi-props";
 
 export const STANDALONE_POLICY = `${nsgNoInternetRdp.name}-standalone`;
@@ -24,7 +31,11 @@ export function nsgNoInternetRdpStandalonePolicy(base: PolicyConfigInput = {}): 
     validateStack: (args, reportViolation) => {
       // Property dependencies name the NSG a rule's unknown `networkSecurityGroupName` comes from.
       const resources: PulumiResource[] = args.resources.map((r) => ({
-        type: r.type, urn: r.urn, name: r.name, props: r.props, parent: r.parent?.urn,
+        type: r.type,
+        urn: r.urn,
+        name: r.name,
+        props: r.props,
+        parent: r.parent?.urn,
         propertyDependencies: Object.fromEntries(
           Object.entries(r.propertyDependencies ?? {}).map(([k, deps]) => [k, deps.map((d) => d.urn)]),
         ),

@@ -3,7 +3,13 @@ import * as checks from "../../src/checks";
 import { CONFIG_PROPERTIES } from "../../src/config";
 import { scanNsgs } from "../../src/engine";
 import { isRecord, plainGet } from "../../src/formats/fields";
-import { PulumiResource, isNsgType, isRuleType, nsgFromPulumi, ruleFromPulumi } from "../../src/formats/pulumi-resource";
+import {
+  PulumiResource,
+  isNsgType,
+  isRuleType,
+  nsgFromPulumi,
+  ruleFromPulumi,
+} from "../../src/formats/pulumi-resource";
 import { narrowNamedRules, narrowRuleSource } from "../../src/nsg/remediate";
 import { PolicyConfigInput, policyConfig, reportFinding, snapshotProps } from "./pulumi-props";
 
@@ -26,7 +32,12 @@ export function nsgNoInternetRdpPolicy(base: PolicyConfigInput = {}): ResourceVa
     validateResource: (args, reportViolation) => {
       if (!isNsgType(args.type)) return;
       const config = policyConfig(args.getConfig(), checks.nsgNoInternetRdp.name, base);
-      const resource: PulumiResource = { type: args.type, urn: args.urn, name: args.name, props: snapshotProps(args.props) };
+      const resource: PulumiResource = {
+        type: args.type,
+        urn: args.urn,
+        name: args.name,
+        props: snapshotProps(args.props),
+      };
       const { findings } = scanNsgs([nsgFromPulumi(resource).nsg], config);
       for (const f of findings) reportFinding(reportViolation, f);
     },
@@ -46,7 +57,10 @@ export function nsgNoInternetRdpPolicy(base: PolicyConfigInput = {}): ResourceVa
       }
       if (isRuleType(args.type)) {
         const { rule, nsgName } = ruleFromPulumi(resource, plainGet);
-        const { evaluations } = scanNsgs([{ id: args.urn, name: nsgName, type: args.type, rules: [rule] }], { ...config, exemptions: [] });
+        const { evaluations } = scanNsgs([{ id: args.urn, name: nsgName, type: args.type, rules: [rule] }], {
+          ...config,
+          exemptions: [],
+        });
         if (evaluations.every((e) => e.exposures.length === 0)) return undefined;
         return narrowRuleSource(props, prefixes);
       }

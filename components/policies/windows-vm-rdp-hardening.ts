@@ -13,7 +13,12 @@ export const windowsVmRdpHardening: StackValidationPolicy = {
   description: `${checks.windowsVmRdpHardening.title}. ${checks.windowsVmRdpHardening.rationale}`,
   enforcementLevel: "advisory",
   validateStack: (args, reportViolation) => {
-    const resources: PulumiResource[] = args.resources.map((r) => ({ type: r.type, urn: r.urn, name: r.name, props: r.props }));
+    const resources: PulumiResource[] = args.resources.map((r) => ({
+      type: r.type,
+      urn: r.urn,
+      name: r.name,
+      props: r.props,
+    }));
     const hardened = hardenedVmNames(resources, proxyGet);
     for (const r of resources) {
       const vm = windowsVmFromPulumi(r, proxyGet);

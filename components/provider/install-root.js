@@ -21,7 +21,9 @@ if (!built || !installed) {
   console.error(`azure-rdp-guard: installing and building the repository at ${root} (npm ci)`);
   const npm = process.platform === "win32" ? "npm.cmd" : "npm";
   const r = spawnSync(npm, ["ci", "--no-audit", "--no-fund"], {
-    cwd: root, stdio: "inherit", shell: process.platform === "win32",
+    cwd: root,
+    stdio: "inherit",
+    shell: process.platform === "win32",
   });
   if (r.status !== 0) {
     console.error(`azure-rdp-guard: npm ci failed in ${root}; run it there, then pulumi package add again`);

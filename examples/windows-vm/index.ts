@@ -15,10 +15,19 @@ const rg = new resources.ResourceGroup("rdp-guard-demo");
 // RDP only from the admin IP: the fix the runbook's first step asks for (the policy pack blocks `*`).
 const nsg = new network.NetworkSecurityGroup("vm-nsg", {
   resourceGroupName: rg.name,
-  securityRules: [{
-    name: "allow-rdp-admin", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp",
-    sourceAddressPrefix: adminSourceIp, sourcePortRange: "*", destinationAddressPrefix: "*", destinationPortRange: "3389",
-  }],
+  securityRules: [
+    {
+      name: "allow-rdp-admin",
+      priority: 100,
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "Tcp",
+      sourceAddressPrefix: adminSourceIp,
+      sourcePortRange: "*",
+      destinationAddressPrefix: "*",
+      destinationPortRange: "3389",
+    },
+  ],
 });
 
 const vnet = new network.VirtualNetwork("vnet", {
@@ -27,24 +36,40 @@ const vnet = new network.VirtualNetwork("vnet", {
   subnets: [{ name: "vms", addressPrefix: "10.10.1.0/24", networkSecurityGroup: { id: nsg.id } }],
 });
 
-const ip = new network.PublicIPAddress("vm-ip", { resourceGroupName: rg.name, publicIPAllocationMethod: "Static", sku: { name: "Standard" } });
+const ip = new network.PublicIPAddress("vm-ip", {
+  resourceGroupName: rg.name,
+  publicIPAllocationMethod: "Static",
+  sku: { name: "Standard" },
+});
 
 const nic = new network.NetworkInterface("vm-nic", {
   resourceGroupName: rg.name,
-  ipConfigurations: [{
-    name: "ipconfig1",
-    subnet: { id: vnet.subnets.apply((s) => s![0]!.id!) },
-    publicIPAddress: { id: ip.id },
-  }],
+  ipConfigurations: [
+    {
+      name: "ipconfig1",
+      subnet: { id: vnet.subnets.apply((s) => s![0]!.id!) },
+      publicIPAddress: { id: ip.id },
+    },
+  ],
 });
 
 const vm = new compute.VirtualMachine("win-vm", {
   resourceGroupName: rg.name,
   hardwareProfile: { vmSize: "Standard_B2s" },
   networkProfile: { networkInterfaces: [{ id: nic.id, primary: true }] },
-  osProfile: { computerName: "rdpguard01", adminUsername: "azureadmin", adminPassword, windowsConfiguration: { provisionVMAgent: true } },
+  osProfile: {
+    computerName: "rdpguard01",
+    adminUsername: "azureadmin",
+    adminPassword,
+    windowsConfiguration: { provisionVMAgent: true },
+  },
   storageProfile: {
-    imageReference: { publisher: "MicrosoftWindowsServer", offer: "WindowsServer", sku: "2022-datacenter-azure-edition", version: "latest" },
+    imageReference: {
+      publisher: "MicrosoftWindowsServer",
+      offer: "WindowsServer",
+      sku: "2022-datacenter-azure-edition",
+      version: "latest",
+    },
     osDisk: { createOption: "FromImage", managedDisk: { storageAccountType: "StandardSSD_LRS" } },
   },
   // Serial Console (the runbook's way in when RDP fails) needs boot diagnostics.

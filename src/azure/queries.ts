@@ -21,14 +21,18 @@ export function kql(s: string): string {
 
 export function vmQuery(sel: Selection): string {
   const parts = ["Resources", "| where type =~ 'microsoft.compute/virtualmachines'"];
-  if (sel.resourceGroups.length > 0) parts.push(`| where resourceGroup in~ (${sel.resourceGroups.map(kql).join(", ")})`);
+  if (sel.resourceGroups.length > 0)
+    parts.push(`| where resourceGroup in~ (${sel.resourceGroups.map(kql).join(", ")})`);
   for (const t of sel.tags) parts.push(`| where tostring(tags[${kql(t.key)}]) =~ ${kql(t.value)}`);
   parts.push(PROJECT, "| order by id asc");
   return parts.join("\n");
 }
 
-export type GraphType = "microsoft.network/networkinterfaces" | "microsoft.network/virtualnetworks"
-  | "microsoft.network/networksecuritygroups" | "microsoft.network/publicipaddresses";
+export type GraphType =
+  | "microsoft.network/networkinterfaces"
+  | "microsoft.network/virtualnetworks"
+  | "microsoft.network/networksecuritygroups"
+  | "microsoft.network/publicipaddresses";
 
 export function typeQuery(type: GraphType): string {
   return ["Resources", `| where type =~ '${type}'`, PROJECT, "| order by id asc"].join("\n");

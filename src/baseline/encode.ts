@@ -58,13 +58,15 @@ export function unpackBits(packed: string, length: number): Uint8Array {
 
 /** The PowerShell that unpacks and runs the payload (the mirror of `packBits`). */
 export function bootstrap(packed: string, length: number): string {
-  return `$p='${packed}';$b=New-Object byte[] ${length};$a=$n=$i=0;` +
+  return (
+    `$p='${packed}';$b=New-Object byte[] ${length};$a=$n=$i=0;` +
     `foreach($c in [int[]][char[]]$p){$a=($a -shl 15) -bor ($c-${BASE});$n+=15;` +
     `while($n -ge 8 -and $i -lt ${length}){$n-=8;$b[$i++]=($a -shr $n) -band 255};$a=$a -band ((1 -shl $n)-1)};` +
     // DeflateStream(Stream, 0) is ambiguous between the CompressionMode and CompressionLevel overloads
     // ("Multiple ambiguous overloads"), so the mode is typed.
     "iex (New-Object IO.StreamReader((New-Object IO.Compression.DeflateStream((New-Object IO.MemoryStream(,$b))," +
-    "[IO.Compression.CompressionMode]::Decompress)))).ReadToEnd()";
+    "[IO.Compression.CompressionMode]::Decompress)))).ReadToEnd()"
+  );
 }
 
 /**
@@ -78,8 +80,8 @@ export function encodeHardeningCommand(script: string, what = "the hardening scr
   if (command.length > CMD_LINE_LIMIT) {
     throw new CommandTooLongError(
       `${what} encodes to a ${command.length}-character command, over cmd.exe's ${CMD_LINE_LIMIT}-character limit ` +
-      `(${Buffer.byteLength(script)} bytes of script, ${deflated.length} compressed); ` +
-      "disable an option or shorten the script",
+        `(${Buffer.byteLength(script)} bytes of script, ${deflated.length} compressed); ` +
+        "disable an option or shorten the script",
     );
   }
   return command;

@@ -45,16 +45,30 @@ export const DEFAULT_HARDENING: ResolvedOptions = {
   disableGroupPolicyTemporarily: false,
 };
 
-
 /** Fills defaults and rejects values the script could not apply safely, naming the field. */
 export function resolveOptions(o: HardeningOptions = {}): ResolvedOptions {
-  const r: ResolvedOptions = { ...DEFAULT_HARDENING, ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) };
-  if (!Number.isInteger(r.rdpPort) || r.rdpPort < 1 || r.rdpPort > 65535) throw new BaselineError(`rdpPort: ${String(r.rdpPort)} is not a port (1-65535)`);
+  const r: ResolvedOptions = {
+    ...DEFAULT_HARDENING,
+    ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
+  };
+  if (!Number.isInteger(r.rdpPort) || r.rdpPort < 1 || r.rdpPort > 65535)
+    throw new BaselineError(`rdpPort: ${String(r.rdpPort)} is not a port (1-65535)`);
   if (!Number.isInteger(r.certMinValidDays) || r.certMinValidDays < 0 || r.certMinValidDays > 3650) {
-    throw new BaselineError(`certMinValidDays: ${String(r.certMinValidDays)} must be a whole number of days from 0 to 3650`);
+    throw new BaselineError(
+      `certMinValidDays: ${String(r.certMinValidDays)} must be a whole number of days from 0 to 3650`,
+    );
   }
-  if (r.securityLayer !== "negotiate" && r.securityLayer !== "tls") throw new BaselineError(`securityLayer: '${String(r.securityLayer)}' must be 'negotiate' or 'tls'`);
-  for (const k of ["legacyTls", "stopConflictingService", "serialConsole", "crashDump", "machineKeysAcl", "renewCertificate", "disableGroupPolicyTemporarily"] as const) {
+  if (r.securityLayer !== "negotiate" && r.securityLayer !== "tls")
+    throw new BaselineError(`securityLayer: '${String(r.securityLayer)}' must be 'negotiate' or 'tls'`);
+  for (const k of [
+    "legacyTls",
+    "stopConflictingService",
+    "serialConsole",
+    "crashDump",
+    "machineKeysAcl",
+    "renewCertificate",
+    "disableGroupPolicyTemporarily",
+  ] as const) {
     if (typeof r[k] !== "boolean") throw new BaselineError(`${k}: must be true or false`);
   }
   return r;

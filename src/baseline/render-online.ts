@@ -25,10 +25,12 @@ export const VM_ROOT = "C:\\ProgramData\\azure-rdp-guard";
  */
 export function renderHardeningScript(options: HardeningOptions, render: RenderOptions): string {
   const o = resolveOptions(options);
-  if (render.mode !== "enforce" && render.mode !== "audit") throw new Error(`mode: '${String(render.mode)}' must be 'enforce' or 'audit'`);
+  if (render.mode !== "enforce" && render.mode !== "audit")
+    throw new Error(`mode: '${String(render.mode)}' must be 'enforce' or 'audit'`);
   const steps = new Map(actionSteps(o).map((s) => [s.id, s]));
   const expectedFor: Record<string, string | number | undefined> = {
-    "nla-user-authentication": 1, "nla-security-layer": o.securityLayer === "tls" ? 2 : 1,
+    "nla-user-authentication": 1,
+    "nla-security-layer": o.securityLayer === "tls" ? 2 : 1,
   };
   const policyExpected = (name: string, overrides?: string): string | number | undefined =>
     name === "fDenyTSConnections" ? 0 : overrides ? expectedFor[overrides] : undefined;
@@ -58,14 +60,19 @@ export function renderHardeningScript(options: HardeningOptions, render: RenderO
     "$Changed = @{}",
   ];
   for (const s of registrySettings(o)) {
-    lines.push(`Set-Baseline ${psq(s.id)} ${psq(s.key)} ${psq(s.name)} ${PS_KIND[s.type]} ${psValue(s.value)} ${s.reboot ? 1 : 0} ${s.minBuild ?? 0}`);
+    lines.push(
+      `Set-Baseline ${psq(s.id)} ${psq(s.key)} ${psq(s.name)} ${PS_KIND[s.type]} ${psValue(s.value)} ${s.reboot ? 1 : 0} ${s.minBuild ?? 0}`,
+    );
   }
   lines.push("", "# Observed only: reported, never changed.");
-  for (const s of observedSettings(o)) lines.push(`Get-Observed ${psq(s.id)} ${psq(s.key)} ${psq(s.name)} ${psq(s.note)}`);
+  for (const s of observedSettings(o))
+    lines.push(`Get-Observed ${psq(s.id)} ${psq(s.key)} ${psq(s.name)} ${psq(s.note)}`);
 
   lines.push("", "# Group Policy values win over the local ones: report them instead of fighting them.");
   for (const p of POLICY_OVERRIDES) {
-    lines.push(`Test-PolicyOverride ${psq(p.key)} ${psq(p.name)} ${psValue(p.overrides)} ${psValue(policyExpected(p.name, p.overrides))} ${psq(p.note)}`);
+    lines.push(
+      `Test-PolicyOverride ${psq(p.key)} ${psq(p.name)} ${psValue(p.overrides)} ${psValue(policyExpected(p.name, p.overrides))} ${psq(p.note)}`,
+    );
   }
 
   if (steps.get("machinekeys-acl")!.enabled) lines.push("", MACHINE_KEYS);

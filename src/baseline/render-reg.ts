@@ -35,8 +35,12 @@ function regValue(s: RegistrySetting): string {
  * one Select\Current names). Parent keys are written first, top-down, so `reg import` and
  * `hivexregedit --merge` can both apply it to a hive that lacks them.
  */
-export function renderOfflineReg(options: HardeningOptions, controlSets: readonly string[] = ["ControlSet001", "ControlSet002"]): string {
-  for (const cs of controlSets) if (!/^ControlSet\d{3}$/.test(cs)) throw new Error(`control set '${cs}' must look like ControlSet001`);
+export function renderOfflineReg(
+  options: HardeningOptions,
+  controlSets: readonly string[] = ["ControlSet001", "ControlSet002"],
+): string {
+  for (const cs of controlSets)
+    if (!/^ControlSet\d{3}$/.test(cs)) throw new Error(`control set '${cs}' must look like ControlSet001`);
   const settings = offlineSettings(options);
   const lines = ["Windows Registry Editor Version 5.00", ""];
   const written = new Set<string>();
@@ -47,7 +51,7 @@ export function renderOfflineReg(options: HardeningOptions, controlSets: readonl
       if (written.has(p.toLowerCase())) continue;
       written.add(p.toLowerCase());
       lines.push(`[${OFFLINE_HIVE_ROOT}\\${p}]`);
-      const values = i === parts.length ? byKey.get(k) ?? [] : [];
+      const values = i === parts.length ? (byKey.get(k) ?? []) : [];
       for (const s of values) lines.push(`${regString(s.name)}=${regValue(s)}`);
       lines.push("");
     }

@@ -35,7 +35,8 @@ export interface ObservedSetting {
 
 /** Non-registry steps of the runbook, each rendered as its own block. */
 export interface ActionStep {
-  readonly id: "machinekeys-acl" | "rdp-certificate" | "rdp-firewall" | "rdp-port-conflict" | "serial-console" | "gpo-overrides";
+  readonly id:
+    "machinekeys-acl" | "rdp-certificate" | "rdp-firewall" | "rdp-port-conflict" | "serial-console" | "gpo-overrides";
   readonly seed: string;
   readonly enabled: boolean;
 }
@@ -55,8 +56,28 @@ const SEED = {
 function tlsServer(version: string, minBuild?: number): RegistrySetting[] {
   const id = version.replace(/[ .]/g, "").toLowerCase();
   return [
-    { id: `${id}-server-enabled`, category: "tls", key: `${SCHANNEL}\\${version}\\Server`, name: "Enabled", type: "REG_DWORD", value: 1, reboot: true, minBuild, seed: SEED.tls },
-    { id: `${id}-server-disabledbydefault`, category: "tls", key: `${SCHANNEL}\\${version}\\Server`, name: "DisabledByDefault", type: "REG_DWORD", value: 0, reboot: true, minBuild, seed: SEED.tls },
+    {
+      id: `${id}-server-enabled`,
+      category: "tls",
+      key: `${SCHANNEL}\\${version}\\Server`,
+      name: "Enabled",
+      type: "REG_DWORD",
+      value: 1,
+      reboot: true,
+      minBuild,
+      seed: SEED.tls,
+    },
+    {
+      id: `${id}-server-disabledbydefault`,
+      category: "tls",
+      key: `${SCHANNEL}\\${version}\\Server`,
+      name: "DisabledByDefault",
+      type: "REG_DWORD",
+      value: 0,
+      reboot: true,
+      minBuild,
+      seed: SEED.tls,
+    },
   ];
 }
 
@@ -65,20 +86,92 @@ export function registrySettings(o: ResolvedOptions): RegistrySetting[] {
     ...tlsServer("TLS 1.2"),
     ...tlsServer("TLS 1.3", 20348),
     ...(o.legacyTls ? [...tlsServer("TLS 1.0"), ...tlsServer("TLS 1.1")] : []),
-    { id: "nla-user-authentication", category: "nla", key: RDP_TCP, name: "UserAuthentication", type: "REG_DWORD", value: 1, reboot: false, seed: SEED.nla },
-    { id: "nla-security-layer", category: "nla", key: RDP_TCP, name: "SecurityLayer", type: "REG_DWORD", value: o.securityLayer === "tls" ? 2 : 1, reboot: false, seed: SEED.nla },
-    { id: "nla-protocol-negotiation", category: "nla", key: RDP_TCP, name: "fAllowSecProtocolNegotiation", type: "REG_DWORD", value: 1, reboot: false, seed: SEED.nla },
-    { id: "rdp-port-number", category: "rdp-port", key: RDP_TCP, name: "PortNumber", type: "REG_DWORD", value: o.rdpPort, reboot: false, seed: SEED.port },
+    {
+      id: "nla-user-authentication",
+      category: "nla",
+      key: RDP_TCP,
+      name: "UserAuthentication",
+      type: "REG_DWORD",
+      value: 1,
+      reboot: false,
+      seed: SEED.nla,
+    },
+    {
+      id: "nla-security-layer",
+      category: "nla",
+      key: RDP_TCP,
+      name: "SecurityLayer",
+      type: "REG_DWORD",
+      value: o.securityLayer === "tls" ? 2 : 1,
+      reboot: false,
+      seed: SEED.nla,
+    },
+    {
+      id: "nla-protocol-negotiation",
+      category: "nla",
+      key: RDP_TCP,
+      name: "fAllowSecProtocolNegotiation",
+      type: "REG_DWORD",
+      value: 1,
+      reboot: false,
+      seed: SEED.nla,
+    },
+    {
+      id: "rdp-port-number",
+      category: "rdp-port",
+      key: RDP_TCP,
+      name: "PortNumber",
+      type: "REG_DWORD",
+      value: o.rdpPort,
+      reboot: false,
+      seed: SEED.port,
+    },
   ];
   if (o.crashDump) {
     out.push(
-      { id: "crash-dump-enabled", category: "crash-dump", key: CRASH, name: "CrashDumpEnabled", type: "REG_DWORD", value: 1, reboot: true, seed: SEED.dump },
-      { id: "crash-dump-file", category: "crash-dump", key: CRASH, name: "DumpFile", type: "REG_EXPAND_SZ", value: "%SystemRoot%\\MEMORY.DMP", reboot: true, seed: SEED.dump },
-      { id: "crash-dump-nmi", category: "crash-dump", key: CRASH, name: "NMICrashDump", type: "REG_DWORD", value: 1, reboot: true, seed: SEED.dump },
+      {
+        id: "crash-dump-enabled",
+        category: "crash-dump",
+        key: CRASH,
+        name: "CrashDumpEnabled",
+        type: "REG_DWORD",
+        value: 1,
+        reboot: true,
+        seed: SEED.dump,
+      },
+      {
+        id: "crash-dump-file",
+        category: "crash-dump",
+        key: CRASH,
+        name: "DumpFile",
+        type: "REG_EXPAND_SZ",
+        value: "%SystemRoot%\\MEMORY.DMP",
+        reboot: true,
+        seed: SEED.dump,
+      },
+      {
+        id: "crash-dump-nmi",
+        category: "crash-dump",
+        key: CRASH,
+        name: "NMICrashDump",
+        type: "REG_DWORD",
+        value: 1,
+        reboot: true,
+        seed: SEED.dump,
+      },
     );
   }
   if (o.disableGroupPolicyTemporarily) {
-    out.push({ id: "gpsvc-disabled-temporarily", category: "group-policy", key: "Services\\gpsvc", name: "Start", type: "REG_DWORD", value: 4, reboot: true, seed: SEED.gpo });
+    out.push({
+      id: "gpsvc-disabled-temporarily",
+      category: "group-policy",
+      key: "Services\\gpsvc",
+      name: "Start",
+      type: "REG_DWORD",
+      value: 4,
+      reboot: true,
+      seed: SEED.gpo,
+    });
   }
   return out;
 }
@@ -96,12 +189,36 @@ export function observedSettings(o: ResolvedOptions): ObservedSetting[] {
 
 export function actionSteps(o: ResolvedOptions): ActionStep[] {
   return [
-    { id: "machinekeys-acl", enabled: o.machineKeysAcl, seed: "Step 2.3: Reset MachineKeys permissions (SYSTEM F, NETWORK SERVICE R, Administrators F; icacls before/after)" },
-    { id: "rdp-certificate", enabled: o.renewCertificate, seed: "Step 2.1: Renew the RDP self-signed certificate (remove it from Remote Desktop store, restart SessionEnv)" },
-    { id: "rdp-firewall", enabled: true, seed: "Step 1.2.2: Set the firewall rule RemoteDesktop-UserMode-In-TCP to the RDP port" },
-    { id: "rdp-port-conflict", enabled: true, seed: "Step 1.1: Check with netstat which process holds the RDP port; stop it or move RDP" },
-    { id: "serial-console", enabled: o.serialConsole, seed: "Offline repair: Enable Serial Console (bcdedit bootmgr displaybootmenu/timeout/bootems, /ems on, /emssettings EMSPORT:1 EMSBAUDRATE:115200)" },
-    { id: "gpo-overrides", enabled: true, seed: "Step 3.3: If the change is reverted, an Active Directory policy sets it: change that policy" },
+    {
+      id: "machinekeys-acl",
+      enabled: o.machineKeysAcl,
+      seed: "Step 2.3: Reset MachineKeys permissions (SYSTEM F, NETWORK SERVICE R, Administrators F; icacls before/after)",
+    },
+    {
+      id: "rdp-certificate",
+      enabled: o.renewCertificate,
+      seed: "Step 2.1: Renew the RDP self-signed certificate (remove it from Remote Desktop store, restart SessionEnv)",
+    },
+    {
+      id: "rdp-firewall",
+      enabled: true,
+      seed: "Step 1.2.2: Set the firewall rule RemoteDesktop-UserMode-In-TCP to the RDP port",
+    },
+    {
+      id: "rdp-port-conflict",
+      enabled: true,
+      seed: "Step 1.1: Check with netstat which process holds the RDP port; stop it or move RDP",
+    },
+    {
+      id: "serial-console",
+      enabled: o.serialConsole,
+      seed: "Offline repair: Enable Serial Console (bcdedit bootmgr displaybootmenu/timeout/bootems, /ems on, /emssettings EMSPORT:1 EMSBAUDRATE:115200)",
+    },
+    {
+      id: "gpo-overrides",
+      enabled: true,
+      seed: "Step 3.3: If the change is reverted, an Active Directory policy sets it: change that policy",
+    },
   ];
 }
 
@@ -115,11 +232,33 @@ export interface PolicyOverride {
 }
 
 export const POLICY_OVERRIDES: readonly PolicyOverride[] = [
-  { key: "SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services", name: "UserAuthentication", overrides: "nla-user-authentication", note: "GPO 'Require NLA'" },
-  { key: "SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services", name: "SecurityLayer", overrides: "nla-security-layer", note: "GPO 'Require specific security layer'" },
-  { key: "SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services", name: "fDenyTSConnections", note: "GPO 'Allow users to connect remotely' (1 = RDP denied)" },
-  { key: "SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services", name: "MinEncryptionLevel", note: "GPO 'Set client connection encryption level'" },
-  { key: "SOFTWARE\\Policies\\Microsoft\\Cryptography\\Configuration\\SSL\\00010002", name: "Functions", note: "GPO 'SSL Cipher Suite Order'" },
+  {
+    key: "SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services",
+    name: "UserAuthentication",
+    overrides: "nla-user-authentication",
+    note: "GPO 'Require NLA'",
+  },
+  {
+    key: "SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services",
+    name: "SecurityLayer",
+    overrides: "nla-security-layer",
+    note: "GPO 'Require specific security layer'",
+  },
+  {
+    key: "SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services",
+    name: "fDenyTSConnections",
+    note: "GPO 'Allow users to connect remotely' (1 = RDP denied)",
+  },
+  {
+    key: "SOFTWARE\\Policies\\Microsoft\\Windows NT\\Terminal Services",
+    name: "MinEncryptionLevel",
+    note: "GPO 'Set client connection encryption level'",
+  },
+  {
+    key: "SOFTWARE\\Policies\\Microsoft\\Cryptography\\Configuration\\SSL\\00010002",
+    name: "Functions",
+    note: "GPO 'SSL Cipher Suite Order'",
+  },
 ];
 
 /**

@@ -15,8 +15,9 @@ export function vmExposureFinding(check: CheckDefinition, vm: VmSubject, e: VmEx
     severity: check.severity,
     resource: vmRef(vm),
     reason: e.reason,
-    message: `Windows VM '${vm.name}' is reachable on RDP port ${e.ports.join(", ")} over ${e.protocol} from the `
-      + `Internet: ${e.reason}`,
+    message:
+      `Windows VM '${vm.name}' is reachable on RDP port ${e.ports.join(", ")} over ${e.protocol} from the ` +
+      `Internet: ${e.reason}`,
     fix: check.help,
   };
 }

@@ -8,4 +8,3 @@ export * from "./all";
 
 /** Every check, in id order: the SARIF rule list, the README table and the registry test read this. */
 export const ALL_CHECKS: readonly CheckDefinition[] = Object.values(all).sort((a, b) => a.id.localeCompare(b.id));
-

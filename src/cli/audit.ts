@@ -19,15 +19,25 @@ export async function runAudit(opts: AuditCliOptions, { io, env }: CommandContex
   const sel = selectionOf(opts);
   const config = await configFromFile(opts.config);
   const source = await fleetSource(opts, env, (l) => io.stderr(`${l}\n`));
-  const progress = io.isTty ? (done: number, total: number) => io.stderr(`\raudit: instance views ${done}/${total}`) : undefined;
+  const progress = io.isTty
+    ? (done: number, total: number) => io.stderr(`\raudit: instance views ${done}/${total}`)
+    : undefined;
   const doc = await auditFleet(source, sel, {
-    config, extensionName: opts.extensionName, concurrency: opts.concurrency, onProgress: progress, cloud: source.cloud.name,
+    config,
+    extensionName: opts.extensionName,
+    concurrency: opts.concurrency,
+    onProgress: progress,
+    cloud: source.cloud.name,
   });
   if (progress) io.stderr("\n");
   const tool = { name: "azure-rdp-guard", version: packageVersion() };
   const report: ScanReport = { tool, findings: doc.findings, files: [], skipped: [] };
-  const content = opts.format === "json" ? JSON.stringify({ ...doc, summary: summarize(report) }, null, 2) + "\n"
-    : opts.format === "sarif" ? renderSarif(report) : renderAuditText(doc);
+  const content =
+    opts.format === "json"
+      ? JSON.stringify({ ...doc, summary: summarize(report) }, null, 2) + "\n"
+      : opts.format === "sarif"
+        ? renderSarif(report)
+        : renderAuditText(doc);
   if (opts.output) await writeOutput(opts.output, content, [opts.config]);
   else io.stdout(content);
   // A VM whose state could not be read is never reported clean.

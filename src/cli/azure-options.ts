@@ -63,8 +63,17 @@ export async function connection(o: { cloud?: string; armEndpoint?: string; caFi
   return { cloud, endpoint, ca, caList: trustedRoots(ca) };
 }
 
-export async function fleetSource(o: { cloud?: string; armEndpoint?: string; caFile?: string }, env: NodeJS.ProcessEnv = process.env,
-  onWait?: (line: string) => void): Promise<SdkFleetSource> {
+export async function fleetSource(
+  o: { cloud?: string; armEndpoint?: string; caFile?: string },
+  env: NodeJS.ProcessEnv = process.env,
+  onWait?: (line: string) => void,
+): Promise<SdkFleetSource> {
   const c = await connection(o);
-  return new SdkFleetSource({ credential: await azureCredential(env, c.cloud), cloud: c.cloud, endpoint: c.endpoint, ca: c.ca, onWait });
+  return new SdkFleetSource({
+    credential: await azureCredential(env, c.cloud),
+    cloud: c.cloud,
+    endpoint: c.endpoint,
+    ca: c.ca,
+    onWait,
+  });
 }

@@ -171,8 +171,9 @@ export const OPTIONS = {
   }),
   armEndpoint: option({
     flags: "--arm-endpoint <url>",
-    description: "Azure Resource Manager endpoint (a proxy; implies the cloud when it is a cloud's own). "
-      + "Azure Stack Hub has no Resource Graph and is not supported",
+    description:
+      "Azure Resource Manager endpoint (a proxy; implies the cloud when it is a cloud's own). " +
+      "Azure Stack Hub has no Resource Graph and is not supported",
     parse: text("--arm-endpoint", /^https:\/\/\S+$/i, "must be an https:// URL"),
   }),
   caFile: option({
@@ -251,6 +252,9 @@ type ValueOf<S> = S extends { parse: (raw: string, previous: never) => infer T }
  * this, so a command cannot read an option it does not declare.
  */
 export type OptionValues<K extends OptionKey, R extends OptionKey = never> = {
-  -readonly [P in K]: (typeof OPTIONS)[P] extends { default: unknown } ? ValueOf<(typeof OPTIONS)[P]>
-    : P extends R ? ValueOf<(typeof OPTIONS)[P]> : ValueOf<(typeof OPTIONS)[P]> | undefined;
+  -readonly [P in K]: (typeof OPTIONS)[P] extends { default: unknown }
+    ? ValueOf<(typeof OPTIONS)[P]>
+    : P extends R
+      ? ValueOf<(typeof OPTIONS)[P]>
+      : ValueOf<(typeof OPTIONS)[P]> | undefined;
 };

@@ -18,7 +18,9 @@ interface PlanCliOptions extends AzureCliOptions {
 async function liveAudit(opts: PlanCliOptions, io: CliIo, env: NodeJS.ProcessEnv) {
   const source = await fleetSource(opts, env, (l) => io.stderr(`${l}\n`));
   return auditFleet(source, selectionOf(opts), {
-    config: await configFromFile(opts.config), extensionName: opts.extensionName, concurrency: opts.concurrency,
+    config: await configFromFile(opts.config),
+    extensionName: opts.extensionName,
+    concurrency: opts.concurrency,
     cloud: source.cloud.name,
   });
 }

@@ -23,7 +23,14 @@ function command<K extends OptionKey, R extends K = never, A = undefined>(spec: 
 }
 
 const AZURE = [
-  "subscription", "managementGroup", "resourceGroup", "tag", "cloud", "armEndpoint", "caFile", "extensionName",
+  "subscription",
+  "managementGroup",
+  "resourceGroup",
+  "tag",
+  "cloud",
+  "armEndpoint",
+  "caFile",
+  "extensionName",
   "concurrency",
 ] as const;
 const CONNECTION = ["cloud", "armEndpoint", "caFile"] as const;
@@ -36,12 +43,22 @@ const CONNECTION = ["cloud", "armEndpoint", "caFile"] as const;
 export const COMMANDS: readonly CommandSpec[] = [
   command({
     name: "scan",
-    description: "Check IaC outputs and exports (ARM/Bicep, pulumi preview --json, pulumi stack export, az nsg JSON, "
-      + "terraform show -json) for RDP exposed to the Internet",
+    description:
+      "Check IaC outputs and exports (ARM/Bicep, pulumi preview --json, pulumi stack export, az nsg JSON, " +
+      "terraform show -json) for RDP exposed to the Internet",
     argument: { name: "<paths...>", description: "files, directories (searched for *.json) or - for standard input" },
     options: [
-      "format", "output", "rdpPorts", "trustedPrefix", "maxPublicAddresses", "config", "failOn", "parameters",
-      "inputFormat", "maxFileSize", "color",
+      "format",
+      "output",
+      "rdpPorts",
+      "trustedPrefix",
+      "maxPublicAddresses",
+      "config",
+      "failOn",
+      "parameters",
+      "inputFormat",
+      "maxFileSize",
+      "color",
     ],
     run: async (opts, ctx, paths: string[]) => (await import("./scan")).runScan(paths, opts, ctx.io),
   }),
@@ -51,7 +68,9 @@ export const COMMANDS: readonly CommandSpec[] = [
     options: [
       "format",
       { key: "output", description: "write the report to a file (json: the audit file `rdp-guard plan` reads)" },
-      "config", "failOn", ...AZURE,
+      "config",
+      "failOn",
+      ...AZURE,
     ],
     run: async (opts, ctx) => (await import("./audit")).runAudit(opts, ctx),
   }),
@@ -59,18 +78,25 @@ export const COMMANDS: readonly CommandSpec[] = [
     name: "plan",
     description: "Turn an audit (live, or --audit-file) into an explicit remediation plan; changes nothing",
     options: [
-      "auditFile", { key: "output", description: "write the plan JSON here (default: standard output)" }, "vm",
+      "auditFile",
+      { key: "output", description: "write the plan JSON here (default: standard output)" },
+      "vm",
       { key: "maxAgeHours", description: "reject audits older than this" },
-      { key: "config", description: "JSON config file (for a live audit)" }, ...AZURE,
+      { key: "config", description: "JSON config file (for a live audit)" },
+      ...AZURE,
     ],
     run: async (opts, ctx) => (await import("./plan")).runPlan(opts, ctx),
   }),
   command({
     name: "remediate",
-    description: "Add a plan's online repairs to the remediation stack's cumulative desired state and apply it with "
-      + "`pulumi up` (Automation API); earlier fixes stay until --remove names them; --dry-run runs a preview",
+    description:
+      "Add a plan's online repairs to the remediation stack's cumulative desired state and apply it with " +
+      "`pulumi up` (Automation API); earlier fixes stay until --remove names them; --dry-run runs a preview",
     options: [
-      "plan", "remove", { key: "dryRun", description: "preview only" }, "stack",
+      "plan",
+      "remove",
+      { key: "dryRun", description: "preview only" },
+      "stack",
       { key: "extensionName", description: "name of the hardening CustomScript extension (as in audit)" },
       { key: "maxAgeHours", description: "reject plans older than this" },
     ],
@@ -78,8 +104,9 @@ export const COMMANDS: readonly CommandSpec[] = [
   }),
   command({
     name: "repair",
-    description: "Repair unreachable VMs offline (snapshot, rescue VM, hive fix, disk swap) as a resumable, journaled "
-      + "workflow",
+    description:
+      "Repair unreachable VMs offline (snapshot, rescue VM, hive fix, disk swap) as a resumable, journaled " +
+      "workflow",
     options: [
       { key: "plan", description: "plan JSON written by `rdp-guard plan` (VMs marked offline-repair)" },
       {
@@ -88,7 +115,8 @@ export const COMMANDS: readonly CommandSpec[] = [
       },
       { key: "dryRun", description: "show the steps, change nothing" },
       { key: "yes", description: "confirm: this deallocates VMs and swaps their OS disks" },
-      "rescueVmSize", ...CONNECTION,
+      "rescueVmSize",
+      ...CONNECTION,
       { key: "extensionName", description: "name of the hardening CustomScript extension the verify step reads" },
       { key: "maxAgeHours", description: "reject plans older than this" },
     ],

@@ -20,7 +20,9 @@ export function runnerPath(): string {
 /** Runs the runner with the request; its output streams through `io`; resolves to its exit code. */
 function runRunner(request: RunnerRequest, io: CliIo): Promise<number> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [runnerPath(), JSON.stringify(request)], { stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [runnerPath(), JSON.stringify(request)], {
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     child.stdout.on("data", (d: Buffer) => io.stdout(d.toString()));
     child.stderr.on("data", (d: Buffer) => io.stderr(d.toString()));
     child.on("error", reject);
@@ -49,8 +51,11 @@ export async function runRemediate(opts: RemediateCliOptions, { io }: CommandCon
     return 0;
   }
   const request: RunnerRequest = {
-    ...(opts.plan ? { planFile: path.resolve(opts.plan) } : {}), remove: opts.remove,
-    maxAgeHours: opts.maxAgeHours, stackName: opts.stack, dryRun: opts.dryRun,
+    ...(opts.plan ? { planFile: path.resolve(opts.plan) } : {}),
+    remove: opts.remove,
+    maxAgeHours: opts.maxAgeHours,
+    stackName: opts.stack,
+    dryRun: opts.dryRun,
     extensionName: opts.extensionName,
   };
   return runRunner(request, io);

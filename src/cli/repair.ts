@@ -37,7 +37,7 @@ export function checkTokenLifetime(token: string, minutesNeeded: number, now = D
   }
   const hint =
     "unset AZURE_ACCESS_TOKEN to use DefaultAzureCredential (az login, managed identity, workload identity), " +
-      "which renews its tokens";
+    "which renews its tokens";
   if (typeof exp !== "number")
     throw new InputError(`AZURE_ACCESS_TOKEN is not a JWT with an 'exp' claim, so its lifetime is unknown: ${hint}`);
   const left = Math.floor((exp * 1000 - now) / 60_000);
@@ -77,9 +77,7 @@ export async function runRepair(o: RepairCliOptions, { io, env }: CommandContext
   if (o.dryRun) {
     for (const vm of targets) {
       const todo = REPAIR_STEPS.filter((s) => vm.steps[s]?.status !== "done");
-      io.stdout(
-        `${vm.name} (${vm.resourceGroup}): ${vm.status === "done" ? "already repaired" : todo.join(" -> ")}\n`,
-      );
+      io.stdout(`${vm.name} (${vm.resourceGroup}): ${vm.status === "done" ? "already repaired" : todo.join(" -> ")}\n`);
     }
     return 0;
   }

@@ -40,7 +40,11 @@ async function buildConfig(opts: ScanOptions): Promise<GuardConfig> {
   }
   const merged: Record<string, unknown> = { ...fromFile };
   if (opts.rdpPorts) merged.rdpPorts = opts.rdpPorts;
-  if (opts.trustedPrefix.length > 0) merged.trustedSourcePrefixes = [...((fromFile.trustedSourcePrefixes as string[] | undefined) ?? []), ...opts.trustedPrefix];
+  if (opts.trustedPrefix.length > 0)
+    merged.trustedSourcePrefixes = [
+      ...((fromFile.trustedSourcePrefixes as string[] | undefined) ?? []),
+      ...opts.trustedPrefix,
+    ];
   if (opts.maxPublicAddresses !== undefined) merged.maxPublicSourceAddresses = opts.maxPublicAddresses;
   return loadConfig(merged, origin);
 }
@@ -73,24 +77,46 @@ export async function runScan(paths: string[], opts: ScanOptions, io: CliIo): Pr
     if (input) parsed.push({ doc: { file: doc.file, text: doc.text, value: undefined }, input });
     else {
       skipped.push(doc.file);
-      if (explicit) io.stderr(`rdp-guard: ${doc.file}: skipped, not a recognized format (use --input-format to force one)\n`);
+      if (explicit)
+        io.stderr(`rdp-guard: ${doc.file}: skipped, not a recognized format (use --input-format to force one)\n`);
     }
   }
   if (parsed.length === 0) {
-    throw new InputError(files.length === 0 ? `${paths.join(", ")}: no JSON files found` : `${paths.join(", ")}: no recognizable IaC input (ARM/Bicep, Pulumi, az or Terraform JSON)`);
+    throw new InputError(
+      files.length === 0
+        ? `${paths.join(", ")}: no JSON files found`
+        : `${paths.join(", ")}: no recognizable IaC input (ARM/Bicep, Pulumi, az or Terraform JSON)`,
+    );
   }
 
-  const { findings } = scanInputs(parsed.map((p) => p.input), config);
-  const located = locate(findings, parsed.map((p) => p.doc));
+  const { findings } = scanInputs(
+    parsed.map((p) => p.input),
+    config,
+  );
+  const located = locate(
+    findings,
+    parsed.map((p) => p.doc),
+  );
   const files_: FileSummary[] = parsed.map(({ doc, input }) => ({
-    file: doc.file, format: input.format, nsgs: input.nsgs.length,
-    rules: input.nsgs.reduce((n, g) => n + g.rules.length, 0), vms: input.vms.length,
+    file: doc.file,
+    format: input.format,
+    nsgs: input.nsgs.length,
+    rules: input.nsgs.reduce((n, g) => n + g.rules.length, 0),
+    vms: input.vms.length,
   }));
-  const report: ScanReport = { tool: { name: "azure-rdp-guard", version: packageVersion() }, findings: located, files: files_, skipped };
+  const report: ScanReport = {
+    tool: { name: "azure-rdp-guard", version: packageVersion() },
+    findings: located,
+    files: files_,
+    skipped,
+  };
 
-  const content = opts.format === "json" ? renderJson(report)
-    : opts.format === "sarif" ? renderSarif(report)
-    : renderText(report, { color: opts.color !== false && io.isTty && !opts.output && !process.env.NO_COLOR });
+  const content =
+    opts.format === "json"
+      ? renderJson(report)
+      : opts.format === "sarif"
+        ? renderSarif(report)
+        : renderText(report, { color: opts.color !== false && io.isTty && !opts.output && !process.env.NO_COLOR });
   const inputs = [...paths, ...files.map((f) => f.file), opts.config, opts.parameters];
   if (opts.output) await writeOutput(opts.output, content, inputs);
   else io.stdout(content);
@@ -110,5 +136,7 @@ function locate(findings: Finding[], docs: readonly JsonDocument[]): Finding[] {
     const locs = byFile.get(doc.file);
     if (locs) for (const [k, v] of resolveLocations(doc, locs)) resolved.set(k, v);
   }
-  return findings.map((f) => (f.location && resolved.has(f.location) ? { ...f, location: resolved.get(f.location) } : f));
+  return findings.map((f) =>
+    f.location && resolved.has(f.location) ? { ...f, location: resolved.get(f.location) } : f,
+  );
 }

@@ -1,5 +1,10 @@
 import {
-  nsgNoInternetRdp, nsgNoInternetRdpUdp, nsgRuleUnevaluable, vmRdpHardeningDrift, vmUnreachable, windowsVmBootDiagnostics,
+  nsgNoInternetRdp,
+  nsgNoInternetRdpUdp,
+  nsgRuleUnevaluable,
+  vmRdpHardeningDrift,
+  vmUnreachable,
+  windowsVmBootDiagnostics,
   windowsVmRdpHardening,
 } from "../checks";
 import { GuardConfig, applyExemptions, engineOptions } from "../config";
@@ -145,7 +150,9 @@ export async function auditFleet(source: FleetSource, sel: Selection, opts: Audi
   });
   // The NSGs a fix would write to: their subscriptions' locks too (an NSG shares its NIC's subscription, but
   // nothing is assumed: a subscription not read yet is read here).
-  const nsgSubs = new Set(base.flatMap((b) => b.network.nsgIds.map((id) => /^\/subscriptions\/([^/]+)/i.exec(id)?.[1])));
+  const nsgSubs = new Set(
+    base.flatMap((b) => b.network.nsgIds.map((id) => /^\/subscriptions\/([^/]+)/i.exec(id)?.[1])),
+  );
   for (const sub of nsgSubs) {
     if (sub && !subs.includes(sub.toLowerCase())) {
       subs.push(sub.toLowerCase());
@@ -339,14 +346,15 @@ export function vmAuditFindings(vm: VmAudit): Finding[] {
   if (vm.status.includes("not-windows")) return [];
   const out: Finding[] = [];
   if (vm.status.includes("unreachable")) {
-    const why = vm.powerState !== "running" ? `VM is ${vm.powerState}` : `VM agent not ready (${vm.agent?.status ?? "unknown"})`;
+    const why =
+      vm.powerState !== "running" ? `VM is ${vm.powerState}` : `VM agent not ready (${vm.agent?.status ?? "unknown"})`;
     out.push(vmUnreachable.finding(vm, why));
   }
   if (vm.exposure.exposed) {
     const protocol = vm.exposure.protocol ?? "TCP";
     const rules = vm.exposure.rules.map((r) => `${r.nsgName}/${r.rule} (priority ${r.priority})`).join(", ");
-    const reason = vm.exposure.reason
-      ?? `effective NIC+subnet rules ${rules} admit ${vm.exposure.publicAddresses} public addresses`;
+    const reason =
+      vm.exposure.reason ?? `effective NIC+subnet rules ${rules} admit ${vm.exposure.publicAddresses} public addresses`;
     const check = protocol === "UDP" ? nsgNoInternetRdpUdp : nsgNoInternetRdp;
     out.push(check.vmFinding(vm, { ports: vm.exposure.ports, protocol, reason }));
   } else if (vm.exposure.unknown) {

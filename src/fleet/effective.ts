@@ -26,7 +26,10 @@ export interface EffectiveExposure {
  * port from each NSG's per-rule exposures, so an Allow on the subnet that the NIC's NSG denies is
  * not exposure.
  */
-export function effectiveExposure(levels: readonly (NsgEvaluation | undefined)[], opts: EngineOptions): EffectiveExposure {
+export function effectiveExposure(
+  levels: readonly (NsgEvaluation | undefined)[],
+  opts: EngineOptions,
+): EffectiveExposure {
   const present = levels.filter((l): l is NsgEvaluation => l !== undefined);
   const rules: EffectiveRule[] = [];
   const ports = new Set<number>();
@@ -34,9 +37,15 @@ export function effectiveExposure(levels: readonly (NsgEvaluation | undefined)[]
   let worst: "TCP" | "UDP" | undefined;
   for (const protocol of ["TCP", "UDP"] as const) {
     for (const port of opts.rdpPorts) {
-      const perLevel = present.map((e) => e.candidates.filter((c) => c.protocol === protocol && c.ports.includes(port)));
+      const perLevel = present.map((e) =>
+        e.candidates.filter((c) => c.protocol === protocol && c.ports.includes(port)),
+      );
       let reach: AddressSet = { ...PUBLIC };
-      for (const list of perLevel) reach = addrIntersect(reach, list.reduce((acc: AddressSet, c: RuleExposure) => addrUnion(acc, c.exposed), EMPTY));
+      for (const list of perLevel)
+        reach = addrIntersect(
+          reach,
+          list.reduce((acc: AddressSet, c: RuleExposure) => addrUnion(acc, c.exposed), EMPTY),
+        );
       const count = present.length === 0 ? 0n : publicCount(reach);
       if (count <= BigInt(opts.maxPublicSourceAddresses)) continue;
       ports.add(port);
@@ -45,11 +54,25 @@ export function effectiveExposure(levels: readonly (NsgEvaluation | undefined)[]
       present.forEach((e, i) => {
         for (const c of perLevel[i]!) {
           if (!addrOverlaps(c.exposed, reach)) continue;
-          if (rules.some((r) => r.nsgId === e.nsg.id && r.rule === c.rule.input.name && r.protocol === protocol)) continue;
-          rules.push({ nsgId: e.nsg.id, nsgName: e.nsg.name, rule: c.rule.input.name, priority: c.rule.priority, protocol, ports: c.ports });
+          if (rules.some((r) => r.nsgId === e.nsg.id && r.rule === c.rule.input.name && r.protocol === protocol))
+            continue;
+          rules.push({
+            nsgId: e.nsg.id,
+            nsgName: e.nsg.name,
+            rule: c.rule.input.name,
+            priority: c.rule.priority,
+            protocol,
+            ports: c.ports,
+          });
         }
       });
     }
   }
-  return { exposed: ports.size > 0, protocol: worst, ports: [...ports].sort((a, b) => a - b), publicAddresses: total, rules };
+  return {
+    exposed: ports.size > 0,
+    protocol: worst,
+    ports: [...ports].sort((a, b) => a - b),
+    publicAddresses: total,
+    rules,
+  };
 }

@@ -20,14 +20,24 @@ export interface HardeningState {
 }
 
 export function powerState(view: InstanceView | undefined, graphPowerState?: string): string {
-  const code = view?.statuses?.find((s) => s.code?.startsWith("PowerState/"))?.code ?? graphPowerState ?? "PowerState/unknown";
+  const code =
+    view?.statuses?.find((s) => s.code?.startsWith("PowerState/"))?.code ?? graphPowerState ?? "PowerState/unknown";
   return code.replace(/^PowerState\//i, "").toLowerCase();
 }
 
 export function agentState(view: InstanceView): AgentState {
   const statuses = view.vmAgent?.statuses ?? [];
-  const ready = statuses.some((s) => (s.displayStatus ?? "").toLowerCase() === "ready" || /provisioningstate\/succeeded/i.test(s.code ?? ""));
-  return { ready, status: statuses.map((s) => s.displayStatus ?? s.code).filter(Boolean).join("; ") || "no VM agent status" };
+  const ready = statuses.some(
+    (s) => (s.displayStatus ?? "").toLowerCase() === "ready" || /provisioningstate\/succeeded/i.test(s.code ?? ""),
+  );
+  return {
+    ready,
+    status:
+      statuses
+        .map((s) => s.displayStatus ?? s.code)
+        .filter(Boolean)
+        .join("; ") || "no VM agent status",
+  };
 }
 
 /**
@@ -39,19 +49,30 @@ export function hardeningState(view: InstanceView, extensionName: string): Harde
   const ext = exts.find((e) => (e.name ?? "").toLowerCase() === extensionName.toLowerCase());
   const other = exts.find((e) => e !== ext && /customscriptextension/i.test(e.type ?? ""));
   if (!ext) return { present: false, provisioning: "absent", notOk: [], failed: 0, otherCustomScript: other?.name };
-  const prov = (ext.statuses?.find((s) => /provisioningstate/i.test(s.code ?? ""))?.code ?? "").split("/")[1]?.toLowerCase() ?? "unknown";
+  const prov =
+    (ext.statuses?.find((s) => /provisioningstate/i.test(s.code ?? ""))?.code ?? "").split("/")[1]?.toLowerCase() ??
+    "unknown";
   const stdout = ext.substatuses?.find((s) => /stdout/i.test(s.code ?? ""))?.message ?? "";
   const last = stdout.trim().split(/\r?\n/).pop() ?? "";
   try {
     const summary = JSON.parse(last) as { notOk?: unknown; failed?: unknown; mode?: unknown; rebootRequired?: unknown };
     const notOk = Array.isArray(summary.notOk) ? summary.notOk.filter((x): x is string => typeof x === "string") : [];
     return {
-      present: true, provisioning: prov, notOk, failed: typeof summary.failed === "number" ? summary.failed : 0,
+      present: true,
+      provisioning: prov,
+      notOk,
+      failed: typeof summary.failed === "number" ? summary.failed : 0,
       mode: typeof summary.mode === "string" ? summary.mode : undefined,
       rebootRequired: typeof summary.rebootRequired === "boolean" ? summary.rebootRequired : undefined,
     };
   } catch {
     const stderr = ext.substatuses?.find((s) => /stderr/i.test(s.code ?? ""))?.message;
-    return { present: true, provisioning: prov, notOk: [], failed: prov === "failed" ? 1 : 0, message: stderr?.slice(-300) || "no report line in the extension output" };
+    return {
+      present: true,
+      provisioning: prov,
+      notOk: [],
+      failed: prov === "failed" ? 1 : 0,
+      message: stderr?.slice(-300) || "no report line in the extension output",
+    };
   }
 }

@@ -70,14 +70,28 @@ const ALLOW_NAME = "rdp-guard-allow-trusted-rdp";
 /** The rules an NSG fix adds, in the normalized shape (also used by the Pulumi program). */
 export function fixRules(fix: NsgFix): RuleInput[] {
   const ports = fix.ports.map(String);
-  const out: RuleInput[] = [{
-    name: DENY_NAME, priority: fix.denyPriority, direction: "Inbound", access: "Deny", protocol: "*",
-    sourceAddressPrefix: "Internet", destinationAddressPrefix: "*", destinationPortRanges: ports,
-  }];
+  const out: RuleInput[] = [
+    {
+      name: DENY_NAME,
+      priority: fix.denyPriority,
+      direction: "Inbound",
+      access: "Deny",
+      protocol: "*",
+      sourceAddressPrefix: "Internet",
+      destinationAddressPrefix: "*",
+      destinationPortRanges: ports,
+    },
+  ];
   if (fix.allowPriority !== undefined) {
     out.push({
-      name: ALLOW_NAME, priority: fix.allowPriority, direction: "Inbound", access: "Allow", protocol: "*",
-      sourceAddressPrefixes: [...fix.trustedPrefixes], destinationAddressPrefix: "*", destinationPortRanges: ports,
+      name: ALLOW_NAME,
+      priority: fix.allowPriority,
+      direction: "Inbound",
+      access: "Allow",
+      protocol: "*",
+      sourceAddressPrefixes: [...fix.trustedPrefixes],
+      destinationAddressPrefix: "*",
+      destinationPortRanges: ports,
     });
   }
   return out;
@@ -91,7 +105,11 @@ function freePriorityAbove(limit: number, used: ReadonlySet<number>): number | u
 
 type FixResult = { fix: NsgFix } | { error: string };
 
-function planNsgFix(nsg: AuditDocument["nsgs"][number], exposing: readonly { rule: string; priority: number }[], config: GuardConfig): FixResult {
+function planNsgFix(
+  nsg: AuditDocument["nsgs"][number],
+  exposing: readonly { rule: string; priority: number }[],
+  config: GuardConfig,
+): FixResult {
   // A ReadOnly lock on the NSG, its resource group or subscription refuses every write, the Deny rule's PUT
   // included; CanNotDelete allows it ("ReadOnly means authorized users can read a resource, but they can't
   // delete or update it": https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources).
@@ -99,11 +117,16 @@ function planNsgFix(nsg: AuditDocument["nsgs"][number], exposing: readonly { rul
   if (readOnly.length > 0) {
     const named = readOnly.map((l) => `${l.id.split("/").pop()} on ${lockScope(l.id)}`).join(", ");
     return {
-      error: `${nsg.name} is under ReadOnly management lock ${named}, which refuses the Deny rule: lift the lock, ` +
+      error:
+        `${nsg.name} is under ReadOnly management lock ${named}, which refuses the Deny rule: lift the lock, ` +
         "then plan again",
     };
   }
-  const used = new Set(nsg.rules.filter((r) => !r.isDefault && String(r.direction).toLowerCase() === "inbound").map((r) => Number(r.priority)));
+  const used = new Set(
+    nsg.rules
+      .filter((r) => !r.isDefault && String(r.direction).toLowerCase() === "inbound")
+      .map((r) => Number(r.priority)),
+  );
   const top = Math.min(...exposing.map((e) => e.priority));
   const trusted = config.trustedSourcePrefixes.filter((p) => /[0-9a-f][.:]/i.test(p));
   try {
@@ -112,19 +135,41 @@ function planNsgFix(nsg: AuditDocument["nsgs"][number], exposing: readonly { rul
     return { error: (e as Error).message };
   }
   const denyPriority = freePriorityAbove(top, used);
-  if (denyPriority === undefined) return { error: `no free priority above rule ${exposing.find((e) => e.priority === top)!.rule} (${top}) in ${nsg.name}: rewrite that rule's source instead (remediationSourcePrefixes)` };
+  if (denyPriority === undefined)
+    return {
+      error: `no free priority above rule ${exposing.find((e) => e.priority === top)!.rule} (${top}) in ${nsg.name}: rewrite that rule's source instead (remediationSourcePrefixes)`,
+    };
   let allowPriority: number | undefined;
   if (trusted.length > 0) {
     allowPriority = freePriorityAbove(denyPriority, used);
-    if (allowPriority === undefined) return { error: `no free priority above ${denyPriority} in ${nsg.name} for the trusted-prefix Allow` };
+    if (allowPriority === undefined)
+      return { error: `no free priority above ${denyPriority} in ${nsg.name} for the trusted-prefix Allow` };
   }
   const fix: NsgFix = {
-    nsgId: nsg.id, nsgName: nsg.name, resourceGroup: nsg.resourceGroup, subscriptionId: nsg.subscriptionId,
-    exposingRules: [...new Set(exposing.map((e) => e.rule))], ports: [...config.rdpPorts], denyPriority, allowPriority, trustedPrefixes: trusted,
+    nsgId: nsg.id,
+    nsgName: nsg.name,
+    resourceGroup: nsg.resourceGroup,
+    subscriptionId: nsg.subscriptionId,
+    exposingRules: [...new Set(exposing.map((e) => e.rule))],
+    ports: [...config.rdpPorts],
+    denyPriority,
+    allowPriority,
+    trustedPrefixes: trusted,
   };
   // The engine must agree that the NSG no longer exposes RDP once the rules are added.
-  const after = evaluateNsg({ id: nsg.id, name: nsg.name, type: "Microsoft.Network/networkSecurityGroups", rules: [...nsg.rules, ...fixRules(fix)] }, engineOptions(config));
-  if (after.exposures.length > 0) return { error: `adding the Deny would still leave ${after.exposures.map((e) => e.rule.input.name).join(", ")} exposed in ${nsg.name}` };
+  const after = evaluateNsg(
+    {
+      id: nsg.id,
+      name: nsg.name,
+      type: "Microsoft.Network/networkSecurityGroups",
+      rules: [...nsg.rules, ...fixRules(fix)],
+    },
+    engineOptions(config),
+  );
+  if (after.exposures.length > 0)
+    return {
+      error: `adding the Deny would still leave ${after.exposures.map((e) => e.rule.input.name).join(", ")} exposed in ${nsg.name}`,
+    };
   return { fix };
 }
 
@@ -143,22 +188,34 @@ export interface VmDecision {
 export function decideVm(vm: VmAudit): VmDecision {
   const h = vm.hardening;
   if (vm.status.includes("unknown") && !vm.agent) {
-    return { why: `unknown: ${vm.unknown?.join("; ") ?? "state could not be read"}; nothing planned for the VM until it can be read` };
+    return {
+      why: `unknown: ${vm.unknown?.join("; ") ?? "state could not be read"}; nothing planned for the VM until it can be read`,
+    };
   }
   if (vm.powerState !== "running") return { skip: `VM is ${vm.powerState}: start it, or repair it offline on purpose` };
   if (vm.agent && !vm.agent.ready) {
-    return { action: "offline-repair", why: `offline-repair: VM agent not ready (${vm.agent.status}); extensions cannot run` };
+    return {
+      action: "offline-repair",
+      why: `offline-repair: VM agent not ready (${vm.agent.status}); extensions cannot run`,
+    };
   }
   if (!h) return { why: "no extension report: nothing planned" };
-  if (h.present && h.provisioning === "transitioning") return { why: "hardening extension still running: audit again later" };
+  if (h.present && h.provisioning === "transitioning")
+    return { why: "hardening extension still running: audit again later" };
   if (h.present && h.provisioning === "failed") {
-    return { action: "online-rerun", why: `online-rerun: the hardening script failed (${h.message ?? "see the extension output"}); the agent is ready, so re-run it online` };
+    return {
+      action: "online-rerun",
+      why: `online-rerun: the hardening script failed (${h.message ?? "see the extension output"}); the agent is ready, so re-run it online`,
+    };
   }
   if (h.present && (h.notOk.length > 0 || h.failed > 0)) {
     return { action: "online-rerun", why: `online-rerun: failed checks ${h.notOk.join(", ") || `(${h.failed})`}` };
   }
   if (!h.present) {
-    if (h.otherCustomScript) return { why: `online-rerun not possible: CustomScript slot used by '${h.otherCustomScript}' (Azure allows one per VM)` };
+    if (h.otherCustomScript)
+      return {
+        why: `online-rerun not possible: CustomScript slot used by '${h.otherCustomScript}' (Azure allows one per VM)`,
+      };
     return { action: "online-rerun", why: "online-rerun: no RdpHardening extension yet" };
   }
   return {};
@@ -185,24 +242,38 @@ export function buildPlan(audit: AuditDocument, opts: PlanOptions = {}): Remedia
       location: vm.location,
     };
     const skip = (why: string): PlannedVm => ({ ...base, actions: [], why: [why], skipped: why, nsgFixIds: [] });
-    if (select.size > 0 && !select.has(vm.name.toLowerCase()) && !select.has(vm.id.toLowerCase())) return skip("not selected");
+    if (select.size > 0 && !select.has(vm.name.toLowerCase()) && !select.has(vm.id.toLowerCase()))
+      return skip("not selected");
     if (vm.status.includes("not-windows")) return skip(`not a Windows VM (${vm.osType})`);
-    const idParts = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)$/i.exec(vm.id);
-    if (!idParts || idParts[1]!.toLowerCase() !== vm.subscriptionId.toLowerCase() || idParts[2]!.toLowerCase() !== vm.resourceGroup.toLowerCase()
-      || idParts[3]!.toLowerCase() !== vm.name.toLowerCase()) {
+    const idParts =
+      /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)$/i.exec(
+        vm.id,
+      );
+    if (
+      !idParts ||
+      idParts[1]!.toLowerCase() !== vm.subscriptionId.toLowerCase() ||
+      idParts[2]!.toLowerCase() !== vm.resourceGroup.toLowerCase() ||
+      idParts[3]!.toLowerCase() !== vm.name.toLowerCase()
+    ) {
       return skip(`the audit's VM id ${vm.id} does not match its name/resource group/subscription: refusing to plan`);
     }
-    if (vm.locks.length > 0) return skip(`under management lock ${vm.locks.map((l) => `${l.id.split("/").pop()} (${l.level})`).join(", ")}`);
+    if (vm.locks.length > 0)
+      return skip(`under management lock ${vm.locks.map((l) => `${l.id.split("/").pop()} (${l.level})`).join(", ")}`);
     const decision = decideVm(vm);
     if (decision.skip) return skip(decision.skip);
     const actions: VmAction[] = decision.action ? [decision.action] : [];
     const why: string[] = decision.why ? [decision.why] : [];
     const nsgFixIds: string[] = [];
     const blocked: string[] = [];
-    if (vm.exposure.unknown && !vm.exposure.exposed) why.push(`nsg-fix not planned: exposure unknown (${vm.exposure.unknown})`);
+    if (vm.exposure.unknown && !vm.exposure.exposed)
+      why.push(`nsg-fix not planned: exposure unknown (${vm.exposure.unknown})`);
     if (vm.exposure.exposed) {
       const byNsg = new Map<string, { rule: string; priority: number }[]>();
-      for (const r of vm.exposure.rules) byNsg.set(r.nsgId.toLowerCase(), [...(byNsg.get(r.nsgId.toLowerCase()) ?? []), { rule: r.rule, priority: r.priority }]);
+      for (const r of vm.exposure.rules)
+        byNsg.set(r.nsgId.toLowerCase(), [
+          ...(byNsg.get(r.nsgId.toLowerCase()) ?? []),
+          { rule: r.rule, priority: r.priority },
+        ]);
       if (byNsg.size === 0) {
         const reason = `${vm.exposure.reason ?? "no NSG to add a Deny to"}; attach an NSG`;
         why.push(`nsg-fix not possible: ${reason}`);
@@ -224,7 +295,9 @@ export function buildPlan(audit: AuditDocument, opts: PlanOptions = {}): Remedia
         if (fix) {
           nsgFixIds.push(fix.nsgId);
           if (!actions.includes("nsg-fix")) actions.push("nsg-fix");
-          why.push(`nsg-fix: Deny Internet to RDP at priority ${fix.denyPriority} in ${fix.nsgName}, above ${exposing.map((e) => `${e.rule} (${e.priority})`).join(", ")}`);
+          why.push(
+            `nsg-fix: Deny Internet to RDP at priority ${fix.denyPriority} in ${fix.nsgName}, above ${exposing.map((e) => `${e.rule} (${e.priority})`).join(", ")}`,
+          );
           const keep = (nsg.locks ?? []).filter((l) => l.level.toLowerCase() === "cannotdelete");
           if (keep.length > 0) {
             const names = keep.map((l) => l.id.split("/").pop()).join(", ");
@@ -240,7 +313,8 @@ export function buildPlan(audit: AuditDocument, opts: PlanOptions = {}): Remedia
       }
     }
     if (actions.length === 0 && why.length === 0) why.push("compliant: nothing to do");
-    const adopt = actions.includes("online-rerun") && vm.hardening?.present ? `${vm.id}/extensions/${extensionName}` : undefined;
+    const adopt =
+      actions.includes("online-rerun") && vm.hardening?.present ? `${vm.id}/extensions/${extensionName}` : undefined;
     return {
       ...base,
       actions,
@@ -251,10 +325,20 @@ export function buildPlan(audit: AuditDocument, opts: PlanOptions = {}): Remedia
     };
   });
 
-  const id = createHash("sha256").update(`${audit.generatedAt}|${now.toISOString()}|${vms.map((v) => v.id + v.actions.join()).join(";")}`).digest("hex").slice(0, 12);
+  const id = createHash("sha256")
+    .update(`${audit.generatedAt}|${now.toISOString()}|${vms.map((v) => v.id + v.actions.join()).join(";")}`)
+    .digest("hex")
+    .slice(0, 12);
   return {
-    version: 1, kind: "rdp-guard-plan", id, createdAt: now.toISOString(), auditGeneratedAt: audit.generatedAt, config: audit.config,
-    ...(audit.cloud ? { cloud: audit.cloud } : {}), extensionName, vms, nsgFixes: [...fixes.values()],
+    version: 1,
+    kind: "rdp-guard-plan",
+    id,
+    createdAt: now.toISOString(),
+    auditGeneratedAt: audit.generatedAt,
+    config: audit.config,
+    ...(audit.cloud ? { cloud: audit.cloud } : {}),
+    extensionName,
+    vms,
+    nsgFixes: [...fixes.values()],
   };
 }
-

@@ -10,7 +10,6 @@ export interface JsonDocument {
   readonly value: unknown;
 }
 
-
 /** Parses JSON text; invalid JSON is an InputError naming the file, line and column. */
 export function parseJsonText(file: string, text: string): JsonDocument {
   const body = text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;

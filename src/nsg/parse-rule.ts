@@ -321,8 +321,7 @@ function readAddresses(
     // A Deny whose only groups cannot be identified covers nothing for sure.
     if (asgGiven) return { set: EMPTY, parts };
     const unresolved = isUnresolved(single) || isUnresolved(many);
-    if (!unresolved)
-      p.missing(prefixField, `no ${side} address, prefix list or application security group is given`);
+    if (!unresolved) p.missing(prefixField, `no ${side} address, prefix list or application security group is given`);
     return undefined;
   }
   return bad ? undefined : { set, parts };

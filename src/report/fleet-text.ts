@@ -31,7 +31,9 @@ export function renderAuditText(doc: AuditDocument): string {
     return `${vm.status.join(",").toUpperCase().padEnd(20)} ${vm.name}  ${where}${details.length ? `  ${details.join("; ")}` : ""}`;
   });
   const count = (s: string) => doc.vms.filter((v) => v.status.includes(s as never)).length;
-  const counts = ["compliant", "drifted", "unhardened", "exposed", "unreachable", "unknown"].map((s) => `${count(s)} ${s}`);
+  const counts = ["compliant", "drifted", "unhardened", "exposed", "unreachable", "unknown"].map(
+    (s) => `${count(s)} ${s}`,
+  );
   lines.push("", `${doc.vms.length} VM(s): ${counts.join(", ")}, ${count("not-windows")} not Windows`);
   return lines.join("\n") + "\n";
 }
@@ -46,9 +48,9 @@ export function renderPlanText(plan: RemediationPlan): string {
   const skipped = plan.vms.filter((v) => v.skipped).length;
   lines.push(
     "",
-    `plan ${plan.id}: ${n("online-rerun")} online re-run(s), ${plan.nsgFixes.length} NSG fix(es), `
-      + `${n("offline-repair")} offline repair(s), ${skipped} skipped, `
-      + `${plan.vms.filter((v) => v.blocked).length} blocked`,
+    `plan ${plan.id}: ${n("online-rerun")} online re-run(s), ${plan.nsgFixes.length} NSG fix(es), ` +
+      `${n("offline-repair")} offline repair(s), ${skipped} skipped, ` +
+      `${plan.vms.filter((v) => v.blocked).length} blocked`,
   );
   return lines.join("\n") + "\n";
 }

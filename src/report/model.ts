@@ -44,9 +44,11 @@ export function summarize(report: ScanReport): Summary {
 
 /** Findings sorted for stable output: file, line, severity (worst first), check id. */
 export function sortedFindings(findings: readonly Finding[]): Finding[] {
-  return [...findings].sort((a, b) =>
-    (a.location?.file ?? "").localeCompare(b.location?.file ?? "")
-    || (a.location?.line ?? 0) - (b.location?.line ?? 0)
-    || SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity]
-    || a.checkId.localeCompare(b.checkId));
+  return [...findings].sort(
+    (a, b) =>
+      (a.location?.file ?? "").localeCompare(b.location?.file ?? "") ||
+      (a.location?.line ?? 0) - (b.location?.line ?? 0) ||
+      SEVERITY_RANK[b.severity] - SEVERITY_RANK[a.severity] ||
+      a.checkId.localeCompare(b.checkId),
+  );
 }

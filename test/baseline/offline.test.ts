@@ -4,7 +4,11 @@ import { offlineSettings, renderOfflineReg } from "../../src/baseline/render-reg
 import { MACHINE_KEYS_GRANTS, emsBcdCommands } from "../../src/baseline/settings";
 import { exportHive, freshHive, hiveValue, mergeReg, requireHivex } from "../harness/hive";
 
-const OPTION_SETS = [{}, { legacyTls: true, securityLayer: "tls" as const, disableGroupPolicyTemporarily: true }, { crashDump: false, rdpPort: 3390 }];
+const OPTION_SETS = [
+  {},
+  { legacyTls: true, securityLayer: "tls" as const, disableGroupPolicyTemporarily: true },
+  { crashDump: false, rdpPort: 3390 },
+];
 
 /** hivexget prints DWORDs in decimal and strings as text. */
 const expected = (v: string | number): string => String(v);
@@ -35,15 +39,25 @@ describe("offline .reg on a real hive file", () => {
 
   it("fixes wrong values, keeps unrelated values, and is idempotent", () => {
     const hive = freshHive();
-    mergeReg(hive, [
-      "Windows Registry Editor Version 5.00", "",
-      "[HKEY_LOCAL_MACHINE\\BROKENSYSTEM\\ControlSet001]", "",
-      "[HKEY_LOCAL_MACHINE\\BROKENSYSTEM\\ControlSet001\\Control]", "",
-      "[HKEY_LOCAL_MACHINE\\BROKENSYSTEM\\ControlSet001\\Control\\Terminal Server]", "",
-      "[HKEY_LOCAL_MACHINE\\BROKENSYSTEM\\ControlSet001\\Control\\Terminal Server\\WinStations]", "",
-      "[HKEY_LOCAL_MACHINE\\BROKENSYSTEM\\ControlSet001\\Control\\Terminal Server\\WinStations\\RDP-Tcp]",
-      "\"UserAuthentication\"=dword:00000000", "\"MaxInstanceCount\"=dword:00000005", "",
-    ].join("\r\n"));
+    mergeReg(
+      hive,
+      [
+        "Windows Registry Editor Version 5.00",
+        "",
+        "[HKEY_LOCAL_MACHINE\\BROKENSYSTEM\\ControlSet001]",
+        "",
+        "[HKEY_LOCAL_MACHINE\\BROKENSYSTEM\\ControlSet001\\Control]",
+        "",
+        "[HKEY_LOCAL_MACHINE\\BROKENSYSTEM\\ControlSet001\\Control\\Terminal Server]",
+        "",
+        "[HKEY_LOCAL_MACHINE\\BROKENSYSTEM\\ControlSet001\\Control\\Terminal Server\\WinStations]",
+        "",
+        "[HKEY_LOCAL_MACHINE\\BROKENSYSTEM\\ControlSet001\\Control\\Terminal Server\\WinStations\\RDP-Tcp]",
+        '"UserAuthentication"=dword:00000000',
+        '"MaxInstanceCount"=dword:00000005',
+        "",
+      ].join("\r\n"),
+    );
     const rdp = "\\ControlSet001\\Control\\Terminal Server\\WinStations\\RDP-Tcp";
     expect(hiveValue(hive, rdp, "UserAuthentication")).toBe("0");
     mergeReg(hive, renderOfflineReg({}));
@@ -63,21 +77,28 @@ describe("offline .reg on a real hive file", () => {
     mergeReg(legacy, renderOfflineReg({ legacyTls: true }));
     expect(hiveValue(legacy, tls10, "Enabled")).toBe("1");
     const rdp = "\\ControlSet002\\Control\\Terminal Server\\WinStations\\RDP-Tcp";
-    expect([hiveValue(secure, rdp, "SecurityLayer"), hiveValue(secure, rdp, "UserAuthentication"), hiveValue(secure, rdp, "fAllowSecProtocolNegotiation")]).toEqual(["1", "1", "1"]);
+    expect([
+      hiveValue(secure, rdp, "SecurityLayer"),
+      hiveValue(secure, rdp, "UserAuthentication"),
+      hiveValue(secure, rdp, "fAllowSecProtocolNegotiation"),
+    ]).toEqual(["1", "1", "1"]);
   });
 });
 
 // The script itself runs under Pester (test/pester/offline) and PowerShell's parser (test/baseline/pwsh.test.ts).
 describe("offline rescue script rendering", () => {
   it("embeds exactly the .reg text proven on the hive above", () => {
-    for (const o of OPTION_SETS) expect(renderOfflineScript(o)).toContain(`$Reg = @'\n${renderOfflineReg(o, ["ControlSet001"])}\n'@`);
+    for (const o of OPTION_SETS)
+      expect(renderOfflineScript(o)).toContain(`$Reg = @'\n${renderOfflineReg(o, ["ControlSet001"])}\n'@`);
   });
 
   it("takes the MachineKeys grants and EMS boot settings from the baseline data, each only when enabled", () => {
     const script = renderOfflineScript({});
     const grants = MACHINE_KEYS_GRANTS.map((g) => `'*${g.sid}:(${g.rights})'`).join(", ");
     expect(script).toContain(`$MachineKeysGrants = @(${grants})`);
-    const bcd = emsBcdCommands("{default}").map((c) => `@(${c.map((a) => `'${a}'`).join(", ")})`).join(", ");
+    const bcd = emsBcdCommands("{default}")
+      .map((c) => `@(${c.map((a) => `'${a}'`).join(", ")})`)
+      .join(", ");
     expect(script).toContain(`$BcdCommands = @(${bcd})`);
     const off = renderOfflineScript({ machineKeysAcl: false, serialConsole: false, crashDump: false });
     expect(off).toContain("$MachineKeysGrants = @()");

@@ -20,13 +20,23 @@ import { LARGEST, optionsArb, renderArb } from "./arbitraries";
 const SEED = Number(process.env.RDPG_FC_SEED ?? Date.now() % 2 ** 31);
 const GENERATED = fc.sample(fc.tuple(optionsArb, renderArb), { numRuns: 60, seed: SEED });
 
-interface Case { name: string; script: string; command: string }
+interface Case {
+  name: string;
+  script: string;
+  command: string;
+}
 const CASES: Case[] = [
-  ...GENERATED.map(([o, r], i) => ({ name: `online #${i} ${JSON.stringify({ ...o, ...r })}`, script: renderHardeningScript(o, r) })),
+  ...GENERATED.map(([o, r], i) => ({
+    name: `online #${i} ${JSON.stringify({ ...o, ...r })}`,
+    script: renderHardeningScript(o, r),
+  })),
   { name: "online largest", script: renderHardeningScript(LARGEST, { mode: "enforce", allowReboot: true }) },
   { name: "offline default", script: renderOfflineScript({}) },
   { name: "offline largest, attempt 3", script: renderOfflineScript(LARGEST, { attempt: "3" }) },
-  { name: "offline minimal", script: renderOfflineScript({ serialConsole: false, machineKeysAcl: false, crashDump: false }) },
+  {
+    name: "offline minimal",
+    script: renderOfflineScript({ serialConsole: false, machineKeysAcl: false, crashDump: false }),
+  },
 ].map((c) => ({ ...c, command: encodeHardeningCommand(c.script, c.name) }));
 
 const lengths = (pick: (c: Case) => boolean): number[] => CASES.filter(pick).map((c) => c.command.length);
@@ -59,7 +69,9 @@ foreach ($c in (Get-Content -Raw -LiteralPath ${psLiteral(path.join(dir, "cases.
 
   it("captures a script byte-identical to the rendered one, for >= 50 generated option sets and the offline command", () => {
     expect(CASES.filter((c) => c.name.startsWith("online #")).length).toBeGreaterThanOrEqual(50);
-    const mismatched = CASES.filter((c) => !captured.get(c.name)!.equals(Buffer.from(c.script, "utf8"))).map((c) => c.name);
+    const mismatched = CASES.filter((c) => !captured.get(c.name)!.equals(Buffer.from(c.script, "utf8"))).map(
+      (c) => c.name,
+    );
     expect(mismatched).toEqual([]);
   });
 
@@ -70,7 +82,9 @@ foreach ($c in (Get-Content -Raw -LiteralPath ${psLiteral(path.join(dir, "cases.
     }
     const online = lengths((c) => c.name.startsWith("online"));
     const offline = lengths((c) => c.name.startsWith("offline"));
-    console.info(`command lengths: online ${Math.min(...online)}-${Math.max(...online)}, offline ${offline.join("/")} (limit ${CMD_LINE_LIMIT})`);
+    console.info(
+      `command lengths: online ${Math.min(...online)}-${Math.max(...online)}, offline ${offline.join("/")} (limit ${CMD_LINE_LIMIT})`,
+    );
   });
 });
 
@@ -78,11 +92,19 @@ describe("the exact command line in a real PowerShell process", () => {
   const run = (command: string) => {
     const argv = command.split(" ");
     expect(argv[0]).toBe("powershell");
-    return spawnSync(pwshPath(), argv.slice(1), { encoding: "utf8", timeout: 60_000, cwd: mkdtempSync(path.join(tmpdir(), "rdpg-cli-")) });
+    return spawnSync(pwshPath(), argv.slice(1), {
+      encoding: "utf8",
+      timeout: 60_000,
+      cwd: mkdtempSync(path.join(tmpdir(), "rdpg-cli-")),
+    });
   };
 
   it("the CLI accepts -NoP -NonI -EP Bypass -Enc and the real iex runs the unpacked script", () => {
-    const r = run(encodeHardeningCommand("$x = 'payload ünïcødé ok'\nWrite-Output \"$x $([Environment]::CommandLine.Length -gt 0)\"\n"));
+    const r = run(
+      encodeHardeningCommand(
+        "$x = 'payload ünïcødé ok'\nWrite-Output \"$x $([Environment]::CommandLine.Length -gt 0)\"\n",
+      ),
+    );
     expect(r.stderr).toBe("");
     expect(r.stdout.trim()).toBe("payload ünïcødé ok True");
   });
@@ -90,7 +112,13 @@ describe("the exact command line in a real PowerShell process", () => {
   it("the offline command runs to its JSON report (here it fails: no reg.exe or Storage module on Linux)", () => {
     const r = run(encodeHardeningCommand(renderOfflineScript({}, { attempt: "7" })));
     const last = r.stdout.trim().split(/\r?\n/).pop()!;
-    const report = JSON.parse(last) as { tool: string; mode: string; attempt: string; failed: number; results: { id: string; message: string }[] };
+    const report = JSON.parse(last) as {
+      tool: string;
+      mode: string;
+      attempt: string;
+      failed: number;
+      results: { id: string; message: string }[];
+    };
     expect(report).toMatchObject({ tool: "azure-rdp-guard", mode: "offline", attempt: "7", failed: 1 });
     expect(report.results[0]!.message).toMatch(/reg\.exe/);
     expect(r.status).toBe(1);
@@ -102,9 +130,14 @@ describe("the exact command line in a real PowerShell process", () => {
   });
 
   it("rendering refuses a script whose command would exceed 8,191 characters, naming it", () => {
-    const noise = Array.from({ length: 1500 }, (_, i) => `Write-Output '${(i * 7919).toString(36)}${Math.sin(i)}'`).join("\n");
+    const noise = Array.from(
+      { length: 1500 },
+      (_, i) => `Write-Output '${(i * 7919).toString(36)}${Math.sin(i)}'`,
+    ).join("\n");
     expect(() => encodeHardeningCommand(noise, "the test script")).toThrow(CommandTooLongError);
-    expect(() => encodeHardeningCommand(noise, "the test script")).toThrow(/the test script encodes to a \d+-character command, over cmd\.exe's 8191/);
+    expect(() => encodeHardeningCommand(noise, "the test script")).toThrow(
+      /the test script encodes to a \d+-character command, over cmd\.exe's 8191/,
+    );
   });
 });
 
@@ -114,7 +147,9 @@ describe("PowerShell's own parser on every rendered script", () => {
     const scripts: Record<string, string> = { "template offline.ps1": readTemplate("offline.ps1") };
     for (const c of CASES) {
       scripts[c.name] = c.script;
-      scripts[`bootstrap of ${c.name}`] = Buffer.from(c.command.slice(COMMAND_PREFIX.length), "base64").toString("utf16le");
+      scripts[`bootstrap of ${c.name}`] = Buffer.from(c.command.slice(COMMAND_PREFIX.length), "base64").toString(
+        "utf16le",
+      );
     }
     reports = parsePowerShell(scripts);
   }, 240_000);
@@ -128,15 +163,33 @@ describe("PowerShell's own parser on every rendered script", () => {
     const [bad, ps7] = parsePowerShell({
       bad: "if ($a { 'x' }\n",
       ps7: [
-        "$a = $b ?? 1", "$c ??= 2", "${d}?.Name", "${e}?[0]", "$f = $g ? 1 : 2", "Get-Item x && Get-Item y",
-        "Get-Item x || exit", "1..3 | ForEach-Object -Parallel { $_ }", "function h { process { } clean { } }", "Start-Sleep 1 &",
+        "$a = $b ?? 1",
+        "$c ??= 2",
+        "${d}?.Name",
+        "${e}?[0]",
+        "$f = $g ? 1 : 2",
+        "Get-Item x && Get-Item y",
+        "Get-Item x || exit",
+        "1..3 | ForEach-Object -Parallel { $_ }",
+        "function h { process { } clean { } }",
+        "Start-Sleep 1 &",
       ].join("\n"),
     });
     expect(bad!.errors.length).toBeGreaterThan(0);
     const found = ps7!.ps51.map((p) => `${p.line}:${p.message.split(" : ")[0]}`);
-    expect(found).toEqual(expect.arrayContaining([
-      "1:null-coalescing ??", "2:null-coalescing assignment ??=", "3:null-conditional member access ?.", "4:null-conditional index ?[]",
-      "5:ternary operator ?:", "6:pipeline chain AndAnd", "7:pipeline chain OrOr", "8:-Parallel", "9:clean block", "10:background operator &",
-    ]));
+    expect(found).toEqual(
+      expect.arrayContaining([
+        "1:null-coalescing ??",
+        "2:null-coalescing assignment ??=",
+        "3:null-conditional member access ?.",
+        "4:null-conditional index ?[]",
+        "5:ternary operator ?:",
+        "6:pipeline chain AndAnd",
+        "7:pipeline chain OrOr",
+        "8:-Parallel",
+        "9:clean block",
+        "10:background operator &",
+      ]),
+    );
   });
 });

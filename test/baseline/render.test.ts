@@ -1,6 +1,13 @@
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CMD_LINE_LIMIT, COMMAND_PREFIX, decodeHardeningCommand, encodeHardeningCommand, packBits, unpackBits } from "../../src/baseline/encode";
+import {
+  CMD_LINE_LIMIT,
+  COMMAND_PREFIX,
+  decodeHardeningCommand,
+  encodeHardeningCommand,
+  packBits,
+  unpackBits,
+} from "../../src/baseline/encode";
 import { resolveOptions } from "../../src/baseline/options";
 import { BaselineError } from "../../src/errors";
 import { renderHardeningScript } from "../../src/baseline/render-online";
@@ -14,13 +21,16 @@ const PS_KIND = { REG_DWORD: "DWord", REG_SZ: "String", REG_EXPAND_SZ: "ExpandSt
 describe("renderHardeningScript", () => {
   // PowerShell's own parser and the real bootstrap run in test/baseline/pwsh.test.ts.
   it("fits the command line and decodes back to the script, for any option combination", () => {
-    fc.assert(fc.property(optionsArb, renderArb, (o, r) => {
-      const script = renderHardeningScript(o, r);
-      const command = encodeHardeningCommand(script);
-      expect(command.startsWith(COMMAND_PREFIX)).toBe(true);
-      expect(command.length).toBeLessThanOrEqual(CMD_LINE_LIMIT);
-      expect(decodeHardeningCommand(command)).toBe(script);
-    }), { numRuns: 60 });
+    fc.assert(
+      fc.property(optionsArb, renderArb, (o, r) => {
+        const script = renderHardeningScript(o, r);
+        const command = encodeHardeningCommand(script);
+        expect(command.startsWith(COMMAND_PREFIX)).toBe(true);
+        expect(command.length).toBeLessThanOrEqual(CMD_LINE_LIMIT);
+        expect(decodeHardeningCommand(command)).toBe(script);
+      }),
+      { numRuns: 60 },
+    );
   });
 
   it("the largest option set still fits 8,191 characters", () => {
@@ -29,16 +39,21 @@ describe("renderHardeningScript", () => {
   });
 
   it("has a read-compare-set-report line for every registry setting of the baseline, with its exact value", () => {
-    fc.assert(fc.property(optionsArb, (o) => {
-      const script = renderHardeningScript(o, { mode: "enforce" });
-      const settings = registrySettings(resolveOptions(o));
-      for (const s of settings) {
-        const value = typeof s.value === "number" ? String(s.value) : `'${s.value}'`;
-        expect(script).toContain(`Set-Baseline '${s.id}' '${s.key}' '${s.name}' ${PS_KIND[s.type]} ${value} ${s.reboot ? 1 : 0} ${s.minBuild ?? 0}`);
-      }
-      expect((script.match(/^Set-Baseline /gm) ?? []).length).toBe(settings.length);
-      for (const s of observedSettings(resolveOptions(o))) expect(script).toContain(`Get-Observed '${s.id}'`);
-    }), { numRuns: 50 });
+    fc.assert(
+      fc.property(optionsArb, (o) => {
+        const script = renderHardeningScript(o, { mode: "enforce" });
+        const settings = registrySettings(resolveOptions(o));
+        for (const s of settings) {
+          const value = typeof s.value === "number" ? String(s.value) : `'${s.value}'`;
+          expect(script).toContain(
+            `Set-Baseline '${s.id}' '${s.key}' '${s.name}' ${PS_KIND[s.type]} ${value} ${s.reboot ? 1 : 0} ${s.minBuild ?? 0}`,
+          );
+        }
+        expect((script.match(/^Set-Baseline /gm) ?? []).length).toBe(settings.length);
+        for (const s of observedSettings(resolveOptions(o))) expect(script).toContain(`Get-Observed '${s.id}'`);
+      }),
+      { numRuns: 50 },
+    );
   });
 
   it("Set-Baseline reads, compares, backs up, then sets and reports, in that order", () => {
@@ -55,22 +70,31 @@ describe("renderHardeningScript", () => {
     const backup = at("Backup-Key $reg");
     const set = at("New-ItemProperty");
     const report = at("Add-Result $Id $Value $found 'set' 'changed'");
-    expect([read, compare, audit, backup, set, report]).toEqual([...[read, compare, audit, backup, set, report]].sort((a, b) => a - b));
+    expect([read, compare, audit, backup, set, report]).toEqual(
+      [...[read, compare, audit, backup, set, report]].sort((a, b) => a - b),
+    );
   });
 
   it("renders each enabled runbook step and omits disabled ones", async () => {
     const markers: Record<string, RegExp> = {
-      "machinekeys-acl": /Add-Result 'machinekeys-acl'/, "rdp-certificate": /Cert:\\LocalMachine\\Remote Desktop/,
-      "rdp-firewall": /RemoteDesktop-UserMode-In-TCP/, "rdp-port-conflict": /Get-NetTCPConnection -LocalPort \$RdpPort/,
-      "serial-console": /'\/ems', '\{current\}', 'on'/, "gpo-overrides": /Test-PolicyOverride 'SOFTWARE\\Policies/,
+      "machinekeys-acl": /Add-Result 'machinekeys-acl'/,
+      "rdp-certificate": /Cert:\\LocalMachine\\Remote Desktop/,
+      "rdp-firewall": /RemoteDesktop-UserMode-In-TCP/,
+      "rdp-port-conflict": /Get-NetTCPConnection -LocalPort \$RdpPort/,
+      "serial-console": /'\/ems', '\{current\}', 'on'/,
+      "gpo-overrides": /Test-PolicyOverride 'SOFTWARE\\Policies/,
     };
-    await fc.assert(fc.asyncProperty(optionsArb, async (o) => {
-      const script = renderHardeningScript(o, { mode: "enforce" });
-      for (const step of actionSteps(resolveOptions(o))) expect(markers[step.id]!.test(script), step.id).toBe(step.enabled);
-      const names = await commandNames(script);
-      if (resolveOptions(o).machineKeysAcl) expect(names.has("icacls.exe")).toBe(true);
-      if (resolveOptions(o).serialConsole) expect(names.has("bcdedit.exe")).toBe(true);
-    }), { numRuns: 30 });
+    await fc.assert(
+      fc.asyncProperty(optionsArb, async (o) => {
+        const script = renderHardeningScript(o, { mode: "enforce" });
+        for (const step of actionSteps(resolveOptions(o)))
+          expect(markers[step.id]!.test(script), step.id).toBe(step.enabled);
+        const names = await commandNames(script);
+        if (resolveOptions(o).machineKeysAcl) expect(names.has("icacls.exe")).toBe(true);
+        if (resolveOptions(o).serialConsole) expect(names.has("bcdedit.exe")).toBe(true);
+      }),
+      { numRuns: 30 },
+    );
   });
 
   it("keeps the runbook's icacls grants, by SID so localized Windows works", () => {
@@ -87,26 +111,39 @@ describe("renderHardeningScript", () => {
     expect(secure).toMatch(/Get-Observed 'tls10-server-enabled'/);
     expect(secure).toMatch(/Set-Baseline 'tls12-server-enabled'/);
     expect(secure).toMatch(/Set-Baseline 'tls13-server-enabled' .* 20348$/m);
-    expect(renderHardeningScript({ legacyTls: true }, { mode: "enforce" })).toMatch(/Set-Baseline 'tls10-server-enabled'/);
+    expect(renderHardeningScript({ legacyTls: true }, { mode: "enforce" })).toMatch(
+      /Set-Baseline 'tls10-server-enabled'/,
+    );
   });
 
   it("in audit mode no command that changes the machine is reachable", async () => {
-    await fc.assert(fc.asyncProperty(optionsArb, fc.boolean(), async (o, allowReboot) => {
-      expect(await unguardedMutations(renderHardeningScript(o, { mode: "audit", allowReboot }))).toEqual([]);
-    }), { numRuns: 25 });
+    await fc.assert(
+      fc.asyncProperty(optionsArb, fc.boolean(), async (o, allowReboot) => {
+        expect(await unguardedMutations(renderHardeningScript(o, { mode: "audit", allowReboot }))).toEqual([]);
+      }),
+      { numRuns: 25 },
+    );
   });
 
   it("the audit guard check itself catches an unguarded change", async () => {
-    const script = renderHardeningScript({}, { mode: "audit" }).replace("if ($renew -and $Mode -eq 'enforce') {", "if ($renew) {");
+    const script = renderHardeningScript({}, { mode: "audit" }).replace(
+      "if ($renew -and $Mode -eq 'enforce') {",
+      "if ($renew) {",
+    );
     expect(await unguardedMutations(script)).toEqual([expect.stringContaining("Restart-Service -Name SessionEnv")]);
   });
 
   it("never redirects a native command's stderr (PowerShell 5.1 turns it into a terminating error under 'Stop')", () => {
-    fc.assert(fc.property(optionsArb, renderArb, (o, r) => {
-      const script = renderHardeningScript(o, r);
-      expect(script).toContain("$ErrorActionPreference = 'Stop'");
-      expect(script.split("\n").filter((l) => /&\s+\S+\.exe\b.*\d?>/.test(l) && !/\|\s*Out-File/.test(l))).toEqual([]);
-    }), { numRuns: 20 });
+    fc.assert(
+      fc.property(optionsArb, renderArb, (o, r) => {
+        const script = renderHardeningScript(o, r);
+        expect(script).toContain("$ErrorActionPreference = 'Stop'");
+        expect(script.split("\n").filter((l) => /&\s+\S+\.exe\b.*\d?>/.test(l) && !/\|\s*Out-File/.test(l))).toEqual(
+          [],
+        );
+      }),
+      { numRuns: 20 },
+    );
   });
 
   it("reboots only with allowReboot, and writes the report and a one-line summary", () => {
@@ -115,7 +152,9 @@ describe("renderHardeningScript", () => {
     const script = renderHardeningScript({}, { mode: "enforce" });
     expect(script).toMatch(/if \(\$Script:Reboot -and \$AllowReboot -and \$Mode -eq 'enforce'/);
     expect(script).toContain("$Root = 'C:\\ProgramData\\azure-rdp-guard'");
-    expect(script).toMatch(/Write-Output \(\[ordered\]@\{[\s\S]*ConvertTo-Json -Compress\)\nexit \[int\]\(\$failed -gt 0\)\n$/);
+    expect(script).toMatch(
+      /Write-Output \(\[ordered\]@\{[\s\S]*ConvertTo-Json -Compress\)\nexit \[int\]\(\$failed -gt 0\)\n$/,
+    );
   });
 
   it("rejects bad options, naming the field", () => {
@@ -128,14 +167,16 @@ describe("renderHardeningScript", () => {
 
 describe("15-bit packing", () => {
   it("round-trips any bytes and stays in the CJK range (no quotes, surrogates or controls)", () => {
-    fc.assert(fc.property(fc.uint8Array({ maxLength: 3000 }), (bytes) => {
-      const packed = packBits(bytes);
-      for (const ch of packed) {
-        const c = ch.charCodeAt(0);
-        expect(c >= 0x4e00 && c <= 0xcdff).toBe(true);
-      }
-      expect(Buffer.from(unpackBits(packed, bytes.length))).toEqual(Buffer.from(bytes));
-    }));
+    fc.assert(
+      fc.property(fc.uint8Array({ maxLength: 3000 }), (bytes) => {
+        const packed = packBits(bytes);
+        for (const ch of packed) {
+          const c = ch.charCodeAt(0);
+          expect(c >= 0x4e00 && c <= 0xcdff).toBe(true);
+        }
+        expect(Buffer.from(unpackBits(packed, bytes.length))).toEqual(Buffer.from(bytes));
+      }),
+    );
   });
 
   it("decodeHardeningCommand rejects commands it did not make", () => {

@@ -101,9 +101,7 @@ describe.each(ALL_CHECKS.map((c) => [c.id]))("%s fixtures", (id) => {
 
   // A check has IaC fixtures, fleet fixtures or both; only the kinds it has become tests (nothing shows as skipped).
   if (fx.iac.positive.length + fx.iac.negative.length > 0)
-  it(
-    "IaC: positives at the expected lines, negatives clean",
-    async () => {
+    it("IaC: positives at the expected lines, negatives clean", async () => {
       const got = await scanFindings(id, fx.dir, [...fx.iac.positive, ...fx.iac.negative], fx.config);
       const want = expected.filter((e) => fx.iac.positive.includes(e.file));
       expect(got.map(key).sort()).toEqual(want.map(key).sort());
@@ -112,13 +110,10 @@ describe.each(ALL_CHECKS.map((c) => [c.id]))("%s fixtures", (id) => {
           got.some((g) => g.file === p),
           `${id}/${p} finds nothing`,
         ).toBe(true);
-    },
-  );
+    });
 
   if (fx.fleet.positive.length + fx.fleet.negative.length > 0)
-  it(
-    "fleet: positive VMs found, negatives clean",
-    async () => {
+    it("fleet: positive VMs found, negatives clean", async () => {
       const got: Got[] = [];
       for (const file of [...fx.fleet.positive, ...fx.fleet.negative])
         got.push(...(await auditFindings(id, fx.dir, file, fx.config)));
@@ -129,6 +124,5 @@ describe.each(ALL_CHECKS.map((c) => [c.id]))("%s fixtures", (id) => {
           got.some((g) => g.file === p),
           `${id}/${p} finds nothing`,
         ).toBe(true);
-    },
-  );
+    });
 });

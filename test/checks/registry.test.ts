@@ -49,10 +49,15 @@ describe("check registry", () => {
   );
 
   it("every policy file is named after the check it carries", () => {
-    const files = readdirSync(POLICIES).filter((f) => f.endsWith(".ts") && !["index.ts", "pulumi-props.ts"].includes(f));
+    const files = readdirSync(POLICIES).filter(
+      (f) => f.endsWith(".ts") && !["index.ts", "pulumi-props.ts"].includes(f),
+    );
     expect(files.length).toBeGreaterThan(0);
     for (const f of files) {
-      expect(ALL_CHECKS.map((c) => c.name), `components/policies/${f}`).toContain(f.replace(/(-standalone)?\.ts$/, ""));
+      expect(
+        ALL_CHECKS.map((c) => c.name),
+        `components/policies/${f}`,
+      ).toContain(f.replace(/(-standalone)?\.ts$/, ""));
     }
   });
 

@@ -44,22 +44,38 @@ describe("rdp-guard scan: reports and exit codes", () => {
     const r = await runCli(["scan", "examples/fleet", "--format", "sarif"]);
     expect(r.code).toBe(1);
     const sarif = JSON.parse(r.stdout);
-    const schema = JSON.parse(readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8"));
+    const schema = JSON.parse(
+      readFileSync(require.resolve("@microsoft/jest-sarif/lib/schemas/sarif-2.1.0-rtm.5.json"), "utf8"),
+    );
     const ajv = new Ajv({ allErrors: true, strict: false, unicodeRegExp: false });
     addFormats(ajv); // uri, date-time, ... are checked too, not ignored
     const validate = ajv.compile(schema);
     expect(validate(sarif), JSON.stringify(validate.errors)).toBe(true);
     const run = sarif.runs[0];
     expect(run.tool.driver.rules.map((x: { id: string }) => x.id)).toEqual(ALL_CHECKS.map((c) => c.id));
-    type SarifResult = { ruleId: string; locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[] };
-    const jump = (run.results as SarifResult[]).find((x) => x.locations[0]?.physicalLocation.artifactLocation.uri === "examples/fleet/legacy-jumpbox.json" && x.ruleId === "RDPG001")!;
+    type SarifResult = {
+      ruleId: string;
+      locations: { physicalLocation: { artifactLocation: { uri: string }; region: { startLine: number } } }[];
+    };
+    const jump = (run.results as SarifResult[]).find(
+      (x) =>
+        x.locations[0]?.physicalLocation.artifactLocation.uri === "examples/fleet/legacy-jumpbox.json" &&
+        x.ruleId === "RDPG001",
+    )!;
     expect(jump.ruleId).toBe("RDPG001");
-    expect(linesOf(example("legacy-jumpbox.json"), jump.locations[0]!.physicalLocation.region.startLine, 3)).toContain('"name": "RDP"');
+    expect(linesOf(example("legacy-jumpbox.json"), jump.locations[0]!.physicalLocation.region.startLine, 3)).toContain(
+      '"name": "RDP"',
+    );
   });
 
   it("SARIF marks exempted findings as suppressed", async () => {
     const cfg = path.join(tmp, "exempt.json");
-    writeFileSync(cfg, JSON.stringify({ exemptions: [{ resource: "jumpbox01-nsg", reason: "decommissioned 2027", expires: "2999-01-01" }] }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        exemptions: [{ resource: "jumpbox01-nsg", reason: "decommissioned 2027", expires: "2999-01-01" }],
+      }),
+    );
     const r = await runCli(["scan", "examples/fleet/legacy-jumpbox.json", "--format", "sarif", "--config", cfg]);
     expect(r.code).toBe(0);
     const res = JSON.parse(r.stdout).runs[0].results.find((x: { ruleId: string }) => x.ruleId === "RDPG001");
@@ -84,14 +100,23 @@ describe("rdp-guard scan: reports and exit codes", () => {
 
     const arm = fixture("arm-expressions.json");
     const without = JSON.parse((await runCli(["scan", arm, "--format", "json"])).stdout) as JsonReportV1;
-    const withParams = JSON.parse((await runCli(["scan", arm, "--format", "json", "--parameters", fixture("arm-expressions.parameters.json")])).stdout) as JsonReportV1;
+    const withParams = JSON.parse(
+      (await runCli(["scan", arm, "--format", "json", "--parameters", fixture("arm-expressions.parameters.json")]))
+        .stdout,
+    ) as JsonReportV1;
     expect(without.findings.some((f) => f.rule?.name === "rdp-from-param")).toBe(true);
     expect(withParams.findings.some((f) => f.rule?.name === "rdp-from-param")).toBe(false);
   });
 
   it("--config also takes the policy pack's config file (one file for both)", async () => {
     const cfg = path.join(tmp, "pack-config.json");
-    writeFileSync(cfg, JSON.stringify({ "nsg-no-internet-rdp": { enforcementLevel: "mandatory", trustedSourcePrefixes: ["20.0.0.0/8"] }, "windows-vm-boot-diagnostics": { enforcementLevel: "disabled" } }));
+    writeFileSync(
+      cfg,
+      JSON.stringify({
+        "nsg-no-internet-rdp": { enforcementLevel: "mandatory", trustedSourcePrefixes: ["20.0.0.0/8"] },
+        "windows-vm-boot-diagnostics": { enforcementLevel: "disabled" },
+      }),
+    );
     expect((await runCli(["scan", example("pulumi-stack.json"), "--config", cfg])).code).toBe(0);
     writeFileSync(cfg, JSON.stringify({ "nsg-no-internet-rdp": { rdpPorts: "3389" } }));
     const bad = await runCli(["scan", example("pulumi-stack.json"), "--config", cfg]);
@@ -100,7 +125,9 @@ describe("rdp-guard scan: reports and exit codes", () => {
   });
 
   it("reads standard input with '-'", async () => {
-    const r = await runCli(["scan", "-", "--format", "json"], { stdin: readFileSync(example("az-nsg-list.json"), "utf8") });
+    const r = await runCli(["scan", "-", "--format", "json"], {
+      stdin: readFileSync(example("az-nsg-list.json"), "utf8"),
+    });
     expect(r.code).toBe(1);
     expect((JSON.parse(r.stdout) as JsonReportV1).findings[0]!.file).toBe("<stdin>");
   });
@@ -158,13 +185,22 @@ describe("rdp-guard scan: bad input exits 2 with one clear line", () => {
     expectUsageError(await runCli(["scan", "examples/fleet", "--colour"]), /unknown option '--colour'/);
   });
   it("bad option values and config", async () => {
-    expectUsageError(await runCli(["scan", "examples/fleet", "--rdp-ports", "3389,abc"]), /--rdp-ports: 'abc' is not a port/);
+    expectUsageError(
+      await runCli(["scan", "examples/fleet", "--rdp-ports", "3389,abc"]),
+      /--rdp-ports: 'abc' is not a port/,
+    );
     const cfg = path.join(tmp, "bad-config.json");
     writeFileSync(cfg, JSON.stringify({ maxPublicSourceAddresses: -1, trustedSourcePrefixes: ["Internet"] }));
-    expectUsageError(await runCli(["scan", "examples/fleet", "--config", cfg]), /bad-config\.json.*maxPublicSourceAddresses: must be >= 0/);
+    expectUsageError(
+      await runCli(["scan", "examples/fleet", "--config", cfg]),
+      /bad-config\.json.*maxPublicSourceAddresses: must be >= 0/,
+    );
   });
   it("a forced format with no recognizable resources", async () => {
-    expectUsageError(await runCli(["scan", "examples/fleet/hub-spoke.json", "--input-format", "az"]), /hub-spoke\.json: no recognizable az resources/);
+    expectUsageError(
+      await runCli(["scan", "examples/fleet/hub-spoke.json", "--input-format", "az"]),
+      /hub-spoke\.json: no recognizable az resources/,
+    );
   });
   it("JSON of no known shape", async () => {
     expectUsageError(await runCli(["scan", "package.json"]), /no recognizable IaC input/);
@@ -173,10 +209,18 @@ describe("rdp-guard scan: bad input exits 2 with one clear line", () => {
     const f = path.join(tmp, "huge.json");
     const fd = openSync(f, "w");
     writeSync(fd, '{"format_version":"1.2","planned_values":{"root_module":{"resources":[');
-    const chunk = JSON.stringify({ address: "azurerm_network_security_rule.r", type: "azurerm_network_security_rule", values: { name: "x".repeat(400) } }) + ",";
+    const chunk =
+      JSON.stringify({
+        address: "azurerm_network_security_rule.r",
+        type: "azurerm_network_security_rule",
+        values: { name: "x".repeat(400) },
+      }) + ",";
     for (let written = 0; written < 50 * 1024 * 1024; written += chunk.length) writeSync(fd, chunk);
     closeSync(fd);
     expectUsageError(await runCli(["scan", f]), /huge\.json:1:\d+: invalid JSON/);
-    expectUsageError(await runCli(["scan", f, "--max-file-size", "1000000"]), /huge\.json: \d+ bytes is over the 1000000-byte input limit/);
+    expectUsageError(
+      await runCli(["scan", f, "--max-file-size", "1000000"]),
+      /huge\.json: \d+ bytes is over the 1000000-byte input limit/,
+    );
   });
 });

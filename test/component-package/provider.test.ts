@@ -113,10 +113,18 @@ describe("component package: GetSchema over gRPC", () => {
   it("turns the string unions into schema enums", () => {
     const types = schema.types as Record<string, { type: string; enum: { name: string; value: string }[] }>;
     expect(types["azure-rdp-guard:index:SecurityLayer"]).toMatchObject({
-      type: "string", enum: [{ name: "Negotiate", value: "negotiate" }, { name: "Tls", value: "tls" }],
+      type: "string",
+      enum: [
+        { name: "Negotiate", value: "negotiate" },
+        { name: "Tls", value: "tls" },
+      ],
     });
     expect(types["azure-rdp-guard:index:HardeningMode"]).toMatchObject({
-      type: "string", enum: [{ name: "Enforce", value: "enforce" }, { name: "Audit", value: "audit" }],
+      type: "string",
+      enum: [
+        { name: "Enforce", value: "enforce" },
+        { name: "Audit", value: "audit" },
+      ],
     });
   });
 
@@ -127,13 +135,15 @@ describe("component package: GetSchema over gRPC", () => {
     expect(props.scriptSha256!.type).toBe("string");
     expect(props.settings!.$ref).toBe("#/types/azure-rdp-guard:index:RdpHardeningSettings");
     const settings = (schema.types as Record<string, { properties: Json; required: string[] }>)[
-      "azure-rdp-guard:index:RdpHardeningSettings"]!;
+      "azure-rdp-guard:index:RdpHardeningSettings"
+    ]!;
     const expected = [...Object.keys(DEFAULT_HARDENING), "allowReboot", "mode"];
     expect(Object.keys(settings.properties).sort()).toEqual(expected.sort());
     expect(settings.required).toEqual(Object.keys(settings.properties).sort());
     // The command is never a component input or output: no property of the schema can carry it.
-    const names = [resource().inputProperties, resource().properties, settings.properties]
-      .flatMap((p) => Object.keys(p as Json));
+    const names = [resource().inputProperties, resource().properties, settings.properties].flatMap((p) =>
+      Object.keys(p as Json),
+    );
     expect(names.filter((n) => /command|script$|protected/i.test(n))).toEqual([]);
   });
 });
@@ -150,13 +160,25 @@ describe("component package: install step", () => {
 describe("component package: Construct against a fake engine", () => {
   it("registers the component and one VirtualMachineExtension, the command only in protectedSettings", async () => {
     const inputs = {
-      resourceGroupName: "rg-web", vmName: "web-vm1", location: "westeurope", mode: "audit", rdpPort: 3390,
+      resourceGroupName: "rg-web",
+      vmName: "web-vm1",
+      location: "westeurope",
+      mode: "audit",
+      rdpPort: 3390,
       runId: "2026-11-26",
     };
     const req = new providerMessages.ConstructRequest()
-      .setProject(engine.project).setStack(engine.stack).setOrganization("organization").setDryrun(true).setParallel(4)
-      .setMonitorendpoint(engine.address).setType(TOKEN).setName("web1").setParent(engine.stackUrn)
-      .setInputs(structPb.Struct.fromJavaScript(inputs)).setAcceptsOutputValues(true);
+      .setProject(engine.project)
+      .setStack(engine.stack)
+      .setOrganization("organization")
+      .setDryrun(true)
+      .setParallel(4)
+      .setMonitorendpoint(engine.address)
+      .setType(TOKEN)
+      .setName("web1")
+      .setParent(engine.stackUrn)
+      .setInputs(structPb.Struct.fromJavaScript(inputs))
+      .setAcceptsOutputValues(true);
     const res = await provider.construct(req);
 
     const component = engine.registered.filter((r) => r.type === TOKEN);
@@ -168,8 +190,13 @@ describe("component package: Construct against a fake engine", () => {
     const ext = children[0]!;
     expect(ext).toMatchObject({ type: "azure-native:compute:VirtualMachineExtension", name: "web1-cse", custom: true });
     expect(ext.object).toMatchObject({
-      resourceGroupName: "rg-web", vmName: "web-vm1", vmExtensionName: "azure-rdp-guard", location: "westeurope",
-      publisher: "Microsoft.Compute", type: "CustomScriptExtension", forceUpdateTag: "2026-11-26",
+      resourceGroupName: "rg-web",
+      vmName: "web-vm1",
+      vmExtensionName: "azure-rdp-guard",
+      location: "westeurope",
+      publisher: "Microsoft.Compute",
+      type: "CustomScriptExtension",
+      forceUpdateTag: "2026-11-26",
     });
     expect(ext.object.settings).toBeUndefined();
     expect(ext.additionalSecretOutputs).toContain("protectedSettings");
@@ -186,8 +213,12 @@ describe("component package: Construct against a fake engine", () => {
     const state = res.getState()!.toJavaScript() as Json;
     expect(unwrap(state.extensionName).value).toBe("azure-rdp-guard");
     expect(unwrap(state.scriptSha256).value).toBe(scriptSha256(script));
-    expect(unwrap(state.settings).value)
-      .toEqual({ ...DEFAULT_HARDENING, rdpPort: 3390, mode: "audit", allowReboot: false });
+    expect(unwrap(state.settings).value).toEqual({
+      ...DEFAULT_HARDENING,
+      rdpPort: 3390,
+      mode: "audit",
+      allowReboot: false,
+    });
     expect(JSON.stringify(state)).not.toContain(command.slice(0, 40));
     expect(engine.outputs.get(res.getUrn())).toBeDefined();
     expect(engine.unimplemented).toEqual([]);
@@ -196,8 +227,13 @@ describe("component package: Construct against a fake engine", () => {
   it("fails Construct with the field named when an option is invalid, and registers no extension", async () => {
     const before = engine.registered.length;
     const req = new providerMessages.ConstructRequest()
-      .setProject(engine.project).setStack(engine.stack).setDryrun(true).setMonitorendpoint(engine.address)
-      .setType(TOKEN).setName("bad").setParent(engine.stackUrn)
+      .setProject(engine.project)
+      .setStack(engine.stack)
+      .setDryrun(true)
+      .setMonitorendpoint(engine.address)
+      .setType(TOKEN)
+      .setName("bad")
+      .setParent(engine.stackUrn)
       .setInputs(structPb.Struct.fromJavaScript({ resourceGroupName: "rg", vmName: "vm", rdpPort: 0 }));
     await expect(provider.construct(req)).rejects.toThrow(/rdpPort: 0 is not a port/);
     expect(engine.registered.slice(before).filter((r) => r.custom)).toEqual([]);
@@ -224,7 +260,8 @@ describe("examples use the schema the provider serves", () => {
     const dir = exampleDir("yaml-vm");
     expect(path.resolve(dir, packagesOf(dir)["azure-rdp-guard"]!)).toBe(PLUGIN_DIR);
     const program = yaml.load(readFileSync(path.join(dir, "Pulumi.yaml"), "utf8")) as {
-      resources: Record<string, { type: string; properties: Record<string, unknown> }>; outputs: Record<string, string>;
+      resources: Record<string, { type: string; properties: Record<string, unknown> }>;
+      outputs: Record<string, string>;
     };
     const uses = Object.entries(program.resources).filter(([, r]) => r.type.startsWith("azure-rdp-guard:"));
     expect(uses).toHaveLength(1);
@@ -236,9 +273,13 @@ describe("examples use the schema the provider serves", () => {
       expect(inputs, k).toHaveProperty(k);
       const ref = inputs[k]!.$ref as string | undefined;
       const members = ref ? types[ref.replace("#/types/", "")]?.enum : undefined;
-      if (members) expect(members.map((m) => m.value), k).toContain(v);
+      if (members)
+        expect(
+          members.map((m) => m.value),
+          k,
+        ).toContain(v);
     }
-    for (const k of (resource().requiredInputs as string[])) expect(r.properties, k).toHaveProperty(k);
+    for (const k of resource().requiredInputs as string[]) expect(r.properties, k).toHaveProperty(k);
     const read = Object.values(program.outputs).map((o) => new RegExp(`^\\$\\{${name}\\.(\\w+)\\}$`).exec(o)?.[1]);
     expect(read.length).toBeGreaterThan(0);
     for (const k of read) expect(resource().properties, String(k)).toHaveProperty(String(k));
@@ -257,12 +298,15 @@ describe("examples use the schema the provider serves", () => {
     const inputs = Object.keys(resource().inputProperties as Json);
     expect(kwargs.length).toBeGreaterThan(0);
     for (const k of kwargs) expect(inputs.map(pyName), k).toContain(k);
-    for (const k of (resource().requiredInputs as string[])) expect(kwargs).toContain(pyName(k));
+    for (const k of resource().requiredInputs as string[]) expect(kwargs).toContain(pyName(k));
     const types = schema.types as Record<string, { enum?: { name: string }[] }>;
     for (const [, type, member] of body!.matchAll(new RegExp(`${alias}\\.(\\w+)\\.(\\w+)`, "g"))) {
       const e = types[`azure-rdp-guard:index:${type}`]?.enum;
       expect(e, `enum ${type}`).toBeDefined();
-      expect(e!.map((m) => pyName(m.name).toUpperCase()), `${type}.${member}`).toContain(member);
+      expect(
+        e!.map((m) => pyName(m.name).toUpperCase()),
+        `${type}.${member}`,
+      ).toContain(member);
     }
     const outputs = [...source.matchAll(new RegExp(`${variable}\\.(\\w+)`, "g"))].map((m) => m[1]!);
     expect(outputs.length).toBeGreaterThan(0);

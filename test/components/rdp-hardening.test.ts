@@ -8,18 +8,27 @@ import type { RdpHardening as RdpHardeningType } from "../../components/rdp-hard
  * Pulumi's own mock runtime: the component registers real resources against a mock engine, so the
  * resource graph, inputs, secrets and parent links are the ones `pulumi up` would send to Azure.
  */
-interface Registered { type: string; name: string; inputs: Record<string, unknown> }
+interface Registered {
+  type: string;
+  name: string;
+  inputs: Record<string, unknown>;
+}
 const registered: Registered[] = [];
 let RdpHardening: typeof RdpHardeningType;
 
 beforeAll(async () => {
-  pulumi.runtime.setMocks({
-    newResource: (args) => {
-      registered.push({ type: args.type, name: args.name, inputs: args.inputs });
-      return { id: `${args.name}-id`, state: args.inputs };
+  pulumi.runtime.setMocks(
+    {
+      newResource: (args) => {
+        registered.push({ type: args.type, name: args.name, inputs: args.inputs });
+        return { id: `${args.name}-id`, state: args.inputs };
+      },
+      call: (args) => args.inputs,
     },
-    call: (args) => args.inputs,
-  }, "rdp-guard-test", "dev", false);
+    "rdp-guard-test",
+    "dev",
+    false,
+  );
   ({ RdpHardening } = await import("../../components/rdp-hardening"));
 });
 
@@ -28,16 +37,26 @@ const value = <T>(o: pulumi.Output<T>): Promise<T> => new Promise((resolve) => o
 /** Mocks hand secret inputs over in Pulumi's wire form; unwrap it and say whether it was secret. */
 const SECRET_SIG = "1b47061264138c4ac30d75fd1eb44270";
 function unwrapSecret(v: unknown): { secret: boolean; value: unknown } {
-  if (typeof v === "object" && v !== null && (v as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === SECRET_SIG) {
+  if (
+    typeof v === "object" &&
+    v !== null &&
+    (v as Record<string, unknown>)["4dabf18193072939515e22adb298388d"] === SECRET_SIG
+  ) {
     return { secret: true, value: (v as { value: unknown }).value };
   }
   return { secret: false, value: v };
 }
-const commandOf = (inputs: Record<string, unknown>): string => (unwrapSecret(inputs.protectedSettings).value as { commandToExecute: string }).commandToExecute;
+const commandOf = (inputs: Record<string, unknown>): string =>
+  (unwrapSecret(inputs.protectedSettings).value as { commandToExecute: string }).commandToExecute;
 
 describe("RdpHardening", () => {
   it("creates one CustomScript extension as a child, with the command only in protectedSettings", async () => {
-    const c = new RdpHardening("web1", { resourceGroupName: "rg-web", vmName: "web-vm1", location: "westeurope", runId: "2026-11-26" });
+    const c = new RdpHardening("web1", {
+      resourceGroupName: "rg-web",
+      vmName: "web-vm1",
+      location: "westeurope",
+      runId: "2026-11-26",
+    });
     const [urn, name] = await Promise.all([value(c.extension.urn), value(c.extensionName)]);
     expect(urn).toMatch(/azure-rdp-guard:index:RdpHardening\$azure-native:compute:VirtualMachineExtension::web1-cse$/);
     expect(name).toBe("azure-rdp-guard");
@@ -45,8 +64,14 @@ describe("RdpHardening", () => {
     const ext = registered.find((r) => r.name === "web1-cse")!;
     expect(ext.type).toBe("azure-native:compute:VirtualMachineExtension");
     expect(ext.inputs).toMatchObject({
-      resourceGroupName: "rg-web", vmName: "web-vm1", vmExtensionName: "azure-rdp-guard", location: "westeurope",
-      publisher: "Microsoft.Compute", type: "CustomScriptExtension", typeHandlerVersion: "1.10", autoUpgradeMinorVersion: true,
+      resourceGroupName: "rg-web",
+      vmName: "web-vm1",
+      vmExtensionName: "azure-rdp-guard",
+      location: "westeurope",
+      publisher: "Microsoft.Compute",
+      type: "CustomScriptExtension",
+      typeHandlerVersion: "1.10",
+      autoUpgradeMinorVersion: true,
       forceUpdateTag: "2026-11-26",
     });
     expect(ext.inputs.settings).toBeUndefined();
@@ -63,10 +88,23 @@ describe("RdpHardening", () => {
 
   it("exports the effective baseline and passes options into the script", async () => {
     const c = new RdpHardening("web2", {
-      resourceGroupName: "rg", vmName: "vm2", mode: "audit", rdpPort: 3390, legacyTls: true, allowReboot: true, extensionName: "existing-cse",
+      resourceGroupName: "rg",
+      vmName: "vm2",
+      mode: "audit",
+      rdpPort: 3390,
+      legacyTls: true,
+      allowReboot: true,
+      extensionName: "existing-cse",
     });
     const [settings] = await Promise.all([value(c.settings), value(c.extension.urn)]);
-    expect(settings).toMatchObject({ mode: "audit", allowReboot: true, rdpPort: 3390, legacyTls: true, securityLayer: "negotiate", certMinValidDays: 30 });
+    expect(settings).toMatchObject({
+      mode: "audit",
+      allowReboot: true,
+      rdpPort: 3390,
+      legacyTls: true,
+      securityLayer: "negotiate",
+      certMinValidDays: 30,
+    });
     const ext = registered.find((r) => r.name === "web2-cse")!;
     expect(ext.inputs.vmExtensionName).toBe("existing-cse");
     const script = decodeHardeningCommand(commandOf(ext.inputs));

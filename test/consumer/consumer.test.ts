@@ -13,14 +13,17 @@ import { ROOT } from "../helpers/files";
  * README's "Install" section; nothing here asserts on time.
  */
 const pkg = JSON.parse(readFileSync(path.join(ROOT, "package.json"), "utf8")) as {
-  version: string; devDependencies: Record<string, string>;
+  version: string;
+  devDependencies: Record<string, string>;
 };
 const work = mkdtempSync(path.join(os.tmpdir(), "rdpg-consumer-"));
 const app = path.join(work, "app");
 const nodeDir = path.dirname(process.execPath);
 // The test's Node (22+) first on PATH, and no Pulumi CLI: HOME is empty, PATH has no `pulumi`.
-const PATH = [nodeDir, ...(process.env.PATH ?? "").split(path.delimiter).filter((d) => !existsSync(path.join(d, "pulumi")))]
-  .join(path.delimiter);
+const PATH = [
+  nodeDir,
+  ...(process.env.PATH ?? "").split(path.delimiter).filter((d) => !existsSync(path.join(d, "pulumi"))),
+].join(path.delimiter);
 const env: NodeJS.ProcessEnv = { ...process.env, PATH, HOME: work, NO_COLOR: "1", npm_config_update_notifier: "false" };
 const measured: Record<string, string> = {};
 let tarball = "";
@@ -30,12 +33,16 @@ let packFiles: string[] = [];
 function npm(args: string[], cwd: string): Promise<void> {
   return new Promise((resolve, reject) => {
     const child = spawn("npm", [...args, "--prefer-offline", "--no-audit", "--no-fund", "--loglevel=error"], {
-      cwd, env, stdio: ["ignore", "ignore", "pipe"],
+      cwd,
+      env,
+      stdio: ["ignore", "ignore", "pipe"],
     });
     let err = "";
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
     child.on("error", reject);
-    child.on("close", (code) => (code === 0 ? resolve() : reject(new Error(`npm ${args.join(" ")} in ${cwd}: exit ${code}\n${err}`))));
+    child.on("close", (code) =>
+      code === 0 ? resolve() : reject(new Error(`npm ${args.join(" ")} in ${cwd}: exit ${code}\n${err}`)),
+    );
   });
 }
 function measure(label: string, value: string): void {
@@ -47,9 +54,14 @@ async function timed(label: string, work: Promise<void>): Promise<void> {
   await work;
   measure(label, `${(Number(process.hrtime.bigint() - t0) / 1e9).toFixed(1)} s`);
 }
-const duMb = (dir: string): string => `${(Number(execFileSync("du", ["-sk", dir], { encoding: "utf8" }).split("\t")[0]) / 1024).toFixed(0)} MB`;
+const duMb = (dir: string): string =>
+  `${(Number(execFileSync("du", ["-sk", dir], { encoding: "utf8" }).split("\t")[0]) / 1024).toFixed(0)} MB`;
 function rdpGuard(args: string[], node = process.execPath): SpawnSyncReturns<string> {
-  return spawnSync(node, [path.join(app, "node_modules/.bin/rdp-guard"), ...args], { cwd: work, env, encoding: "utf8" });
+  return spawnSync(node, [path.join(app, "node_modules/.bin/rdp-guard"), ...args], {
+    cwd: work,
+    env,
+    encoding: "utf8",
+  });
 }
 /** Command names in `--help` output (commander's "Commands:" block). */
 const commandsIn = (help: string): string[] =>
@@ -61,7 +73,9 @@ const packDir = path.join(work, "pack");
 /** policies/ copied alone, with its azure-rdp-guard dependency pointed at the tarball. */
 function copyPack(): void {
   cpSync(path.join(ROOT, "policies"), packDir, { recursive: true, filter: (src) => !src.includes("node_modules") });
-  const manifest = JSON.parse(readFileSync(path.join(packDir, "package.json"), "utf8")) as { dependencies: Record<string, string> };
+  const manifest = JSON.parse(readFileSync(path.join(packDir, "package.json"), "utf8")) as {
+    dependencies: Record<string, string>;
+  };
   expect(manifest.dependencies["azure-rdp-guard"]).toBe("file:..");
   manifest.dependencies["azure-rdp-guard"] = `file:${tarball}`;
   writeFileSync(path.join(packDir, "package.json"), JSON.stringify(manifest, null, 2));
@@ -69,14 +83,24 @@ function copyPack(): void {
 
 beforeAll(async () => {
   // `npm test` built dist/ already; --ignore-scripts skips `prepare` (a second tsc run).
-  const packed = JSON.parse(execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", work], {
-    cwd: ROOT, env, encoding: "utf8",
-  })) as { filename: string; size: number; unpackedSize: number; files: { path: string }[] }[];
+  const packed = JSON.parse(
+    execFileSync("npm", ["pack", "--ignore-scripts", "--json", "--pack-destination", work], {
+      cwd: ROOT,
+      env,
+      encoding: "utf8",
+    }),
+  ) as { filename: string; size: number; unpackedSize: number; files: { path: string }[] }[];
   tarball = path.join(work, packed[0]!.filename);
   packFiles = packed[0]!.files.map((f) => f.path);
-  measure("tarball", `${(packed[0]!.size / 1024).toFixed(0)} kB (${(packed[0]!.unpackedSize / 1024).toFixed(0)} kB unpacked)`);
+  measure(
+    "tarball",
+    `${(packed[0]!.size / 1024).toFixed(0)} kB (${(packed[0]!.unpackedSize / 1024).toFixed(0)} kB unpacked)`,
+  );
   mkdirSync(app);
-  writeFileSync(path.join(app, "package.json"), JSON.stringify({ name: "consumer-app", version: "1.0.0", private: true }));
+  writeFileSync(
+    path.join(app, "package.json"),
+    JSON.stringify({ name: "consumer-app", version: "1.0.0", private: true }),
+  );
   await timed("install (CLI and engine, --omit=dev)", npm(["install", "--omit=dev", tarball], app));
   measure("installed size (CLI and engine)", duMb(path.join(app, "node_modules")));
   // The pack's install runs beside the rest of the suite (measured, but while other work runs).
@@ -86,19 +110,35 @@ beforeAll(async () => {
 }, 170_000);
 
 afterAll(() => {
-  console.log(`consumer package measurements:\n${Object.entries(measured).map(([k, v]) => `  ${k}: ${v}`).join("\n")}`);
+  console.log(
+    `consumer package measurements:\n${Object.entries(measured)
+      .map(([k, v]) => `  ${k}: ${v}`)
+      .join("\n")}`,
+  );
   // Tens of thousands of files: removed in the background so the suite does not wait for the disk.
   spawn("rm", ["-rf", work], { detached: true, stdio: "ignore" }).unref();
 });
 
 describe("the packed tarball", () => {
   it("holds the built code, types, bin, README and LICENSE, and no tests, fixtures, sources or maps", () => {
-    for (const f of ["package.json", "README.md", "LICENSE", "bin/rdp-guard.js", "dist/src/index.js", "dist/src/index.d.ts",
-      "dist/components/index.d.ts", "dist/components/policies/index.js", "dist/components/fleet/runner.js"]) {
+    for (const f of [
+      "package.json",
+      "README.md",
+      "LICENSE",
+      "bin/rdp-guard.js",
+      "dist/src/index.js",
+      "dist/src/index.d.ts",
+      "dist/components/index.d.ts",
+      "dist/components/policies/index.js",
+      "dist/components/fleet/runner.js",
+    ]) {
       expect(packFiles).toContain(f);
     }
-    expect(packFiles.filter((f) => /^(test|examples|bench|src|components|policies)\/|^dist\/(test|bench|examples)\/|\.map$|fixture/.test(f)))
-      .toEqual([]);
+    expect(
+      packFiles.filter((f) =>
+        /^(test|examples|bench|src|components|policies)\/|^dist\/(test|bench|examples)\/|\.map$|fixture/.test(f),
+      ),
+    ).toEqual([]);
   });
 });
 
@@ -106,7 +146,9 @@ describe("rdp-guard from the installed package", () => {
   it("--help lists every command of the CLI, and --version is package.json's", () => {
     const help = rdpGuard(["--help"]);
     expect(help.status).toBe(0);
-    const fromRepo = execFileSync(process.execPath, [path.join(ROOT, "bin/rdp-guard.js"), "--help"], { encoding: "utf8" });
+    const fromRepo = execFileSync(process.execPath, [path.join(ROOT, "bin/rdp-guard.js"), "--help"], {
+      encoding: "utf8",
+    });
     expect(commandsIn(fromRepo).length).toBeGreaterThanOrEqual(6);
     expect(commandsIn(help.stdout)).toEqual(commandsIn(fromRepo));
     expect(rdpGuard(["--version"]).stdout.trim()).toBe(pkg.version);
@@ -120,13 +162,18 @@ describe("rdp-guard from the installed package", () => {
     const report = JSON.parse(json.stdout) as { tool: { version: string }; findings: { ruleId: string }[] };
     expect(report.tool.version).toBe(pkg.version);
     expect(report.findings.map((f) => f.ruleId)).toContain("RDPG001");
-    const sarif = JSON.parse(rdpGuard(["scan", examples, "--format", "sarif"]).stdout) as { runs: { tool: { driver: { version: string } } }[] };
+    const sarif = JSON.parse(rdpGuard(["scan", examples, "--format", "sarif"]).stdout) as {
+      runs: { tool: { driver: { version: string } } }[];
+    };
     expect(sarif.runs[0]!.tool.driver.version).toBe(pkg.version);
   });
 
   it("on Node < 22 prints one line asking for Node 22", () => {
-    const old = ["/usr/bin/node", "/usr/local/bin/node"].find((n) => existsSync(n) &&
-      Number(execFileSync(n, ["-p", "process.versions.node.split('.')[0]"], { encoding: "utf8" })) < 22);
+    const old = ["/usr/bin/node", "/usr/local/bin/node"].find(
+      (n) =>
+        existsSync(n) &&
+        Number(execFileSync(n, ["-p", "process.versions.node.split('.')[0]"], { encoding: "utf8" })) < 22,
+    );
     if (!old) return console.log("no Node < 22 on this machine: the old-Node check is not exercised");
     const r = rdpGuard(["--help"], old);
     expect(r.status).toBe(2);
@@ -136,15 +183,22 @@ describe("rdp-guard from the installed package", () => {
 
   it("require time of each subpath (measured, printed)", () => {
     for (const sub of ["azure-rdp-guard/engine", "azure-rdp-guard/package.json"]) {
-      const ms = execFileSync(process.execPath, ["-e",
-        `const t=process.hrtime.bigint();require(${JSON.stringify(sub)});console.log(Number(process.hrtime.bigint()-t)/1e6)`],
-      { cwd: app, env, encoding: "utf8" });
+      const ms = execFileSync(
+        process.execPath,
+        [
+          "-e",
+          `const t=process.hrtime.bigint();require(${JSON.stringify(sub)});console.log(Number(process.hrtime.bigint()-t)/1e6)`,
+        ],
+        { cwd: app, env, encoding: "utf8" },
+      );
       measure(`require ${sub}`, `${Number(ms).toFixed(0)} ms`);
     }
     // Without the optional Pulumi peers, the component entry names them (not Node's require stack).
     const root = spawnSync(process.execPath, ["-e", "require('azure-rdp-guard')"], { cwd: app, env, encoding: "utf8" });
     expect(root.status).not.toBe(0);
-    expect(root.stderr).toMatch(/UserError: azure-rdp-guard needs the peer dependencies @pulumi\/pulumi, @pulumi\/azure-native\/compute: npm install @pulumi\/pulumi @pulumi\/azure-native/);
+    expect(root.stderr).toMatch(
+      /UserError: azure-rdp-guard needs the peer dependencies @pulumi\/pulumi, @pulumi\/azure-native\/compute: npm install @pulumi\/pulumi @pulumi\/azure-native/,
+    );
     expect(root.stderr).not.toMatch(/Cannot find module|Require stack/);
   });
 });
@@ -152,14 +206,37 @@ describe("rdp-guard from the installed package", () => {
 /** A plan with one online re-run, as `rdp-guard plan` writes it. */
 function writePlan(file: string): void {
   const now = new Date().toISOString();
-  writeFileSync(file, JSON.stringify({
-    version: 1, kind: "rdp-guard-plan", id: "plan-consumer", createdAt: now, auditGeneratedAt: now,
-    config: { rdpPorts: [3389], trustedSourcePrefixes: [], maxPublicSourceAddresses: 256, failOnUnevaluable: true, exemptions: [], remediationSourcePrefixes: [] },
-    vms: [{ id: "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1",
-      name: "vm1", subscriptionId: "00000000-0000-0000-0000-000000000001", resourceGroup: "rg", location: "westeurope",
-      actions: ["online-rerun"], why: ["hardening drift"], nsgFixIds: [] }],
-    nsgFixes: [],
-  }));
+  writeFileSync(
+    file,
+    JSON.stringify({
+      version: 1,
+      kind: "rdp-guard-plan",
+      id: "plan-consumer",
+      createdAt: now,
+      auditGeneratedAt: now,
+      config: {
+        rdpPorts: [3389],
+        trustedSourcePrefixes: [],
+        maxPublicSourceAddresses: 256,
+        failOnUnevaluable: true,
+        exemptions: [],
+        remediationSourcePrefixes: [],
+      },
+      vms: [
+        {
+          id: "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1",
+          name: "vm1",
+          subscriptionId: "00000000-0000-0000-0000-000000000001",
+          resourceGroup: "rg",
+          location: "westeurope",
+          actions: ["online-rerun"],
+          why: ["hardening drift"],
+          nsgFixIds: [],
+        },
+      ],
+      nsgFixes: [],
+    }),
+  );
 }
 
 describe("the component, engine and remediation with the Pulumi SDK installed beside it", () => {
@@ -169,10 +246,22 @@ describe("the component, engine and remediation with the Pulumi SDK installed be
     // Without the optional peers, remediate stops with one line before loading anything.
     const r = rdpGuard(["remediate", "--plan", planFile, "--dry-run"]);
     expect(r.status).toBe(2);
-    expect(r.stderr.trim().split("\n").pop()).toMatch(/^rdp-guard: remediate needs the Pulumi SDK beside azure-rdp-guard: npm install/);
+    expect(r.stderr.trim().split("\n").pop()).toMatch(
+      /^rdp-guard: remediate needs the Pulumi SDK beside azure-rdp-guard: npm install/,
+    );
     const dev = pkg.devDependencies;
-    await timed("install @pulumi/pulumi + @pulumi/azure-native (peers, concurrent)", npm(["install", "--omit=dev",
-      `@pulumi/pulumi@${dev["@pulumi/pulumi"]}`, `@pulumi/azure-native@${dev["@pulumi/azure-native"]}`], app));
+    await timed(
+      "install @pulumi/pulumi + @pulumi/azure-native (peers, concurrent)",
+      npm(
+        [
+          "install",
+          "--omit=dev",
+          `@pulumi/pulumi@${dev["@pulumi/pulumi"]}`,
+          `@pulumi/azure-native@${dev["@pulumi/azure-native"]}`,
+        ],
+        app,
+      ),
+    );
     measure("installed size (with Pulumi peers)", duMb(path.join(app, "node_modules")));
     await npm(["install", "--omit=dev", `typescript@${dev.typescript}`, `@types/node@${dev["@types/node"]}`], app);
   }, 170_000);
@@ -187,21 +276,34 @@ describe("the component, engine and remediation with the Pulumi SDK installed be
     // The Pulumi-facing consumer skips checking library .d.ts files (azure-native's alone take ~30 s);
     // the engine's declarations are checked in full by a second, engine-only program.
     const options = { target: "ES2022", module: "node16", moduleResolution: "node16", strict: true, types: ["node"] };
-    writeFileSync(path.join(app, "tsconfig.json"), JSON.stringify({
-      compilerOptions: { ...options, outDir: "out", skipLibCheck: true }, files: ["consumer.ts"],
-    }));
-    writeFileSync(path.join(app, "tsconfig.engine.json"), JSON.stringify({
-      compilerOptions: { ...options, noEmit: true, skipLibCheck: false }, files: ["engine-consumer.ts"],
-    }));
-    writeFileSync(path.join(app, "engine-consumer.ts"), `import * as engine from "azure-rdp-guard/engine";
+    writeFileSync(
+      path.join(app, "tsconfig.json"),
+      JSON.stringify({
+        compilerOptions: { ...options, outDir: "out", skipLibCheck: true },
+        files: ["consumer.ts"],
+      }),
+    );
+    writeFileSync(
+      path.join(app, "tsconfig.engine.json"),
+      JSON.stringify({
+        compilerOptions: { ...options, noEmit: true, skipLibCheck: false },
+        files: ["engine-consumer.ts"],
+      }),
+    );
+    writeFileSync(
+      path.join(app, "engine-consumer.ts"),
+      `import * as engine from "azure-rdp-guard/engine";
 import type { Finding, GuardConfig, HardeningOptions, NsgInput } from "azure-rdp-guard/engine";
 const config: GuardConfig = { ...engine.DEFAULT_CONFIG, rdpPorts: [3389, 3390] };
 const nsgs: NsgInput[] = [];
 const findings: readonly Finding[] = engine.scanNsgs(nsgs, config).findings;
 const options: HardeningOptions = engine.resolveOptions({});
 export const used = [findings, options, engine.ALL_CHECKS, engine.InputError, engine.isUserError];
-`);
-    writeFileSync(path.join(app, "consumer.ts"), `import * as pulumi from "@pulumi/pulumi";
+`,
+    );
+    writeFileSync(
+      path.join(app, "consumer.ts"),
+      `import * as pulumi from "@pulumi/pulumi";
 import type { HardeningOptions } from "azure-rdp-guard/engine";
 import { DEFAULT_CONFIG, scanNsgs } from "azure-rdp-guard/engine";
 
@@ -231,10 +333,15 @@ async function main(): Promise<void> {
   console.log(JSON.stringify({ urn, version: /\\$Version = '([^']*)'/.exec(script)?.[1], checks: findings.map((f) => f.checkId) }));
 }
 main().catch((e: unknown) => { console.error(e); process.exit(1); });
-`);
+`,
+    );
     const tscBin = path.join(app, "node_modules/typescript/bin/tsc");
     for (const project of ["tsconfig.json", "tsconfig.engine.json"]) {
-      const tsc = spawnSync(process.execPath, [tscBin, "-p", path.join(app, project)], { cwd: app, env, encoding: "utf8" });
+      const tsc = spawnSync(process.execPath, [tscBin, "-p", path.join(app, project)], {
+        cwd: app,
+        env,
+        encoding: "utf8",
+      });
       expect(tsc.stdout + tsc.stderr, project).toBe("");
       expect(tsc.status).toBe(0);
     }
@@ -245,9 +352,14 @@ main().catch((e: unknown) => { console.error(e); process.exit(1); });
     expect(out.version).toBe(pkg.version); // the script report's version
     expect(out.checks).toEqual(["RDPG001"]);
     for (const sub of ["azure-rdp-guard", "azure-rdp-guard/policies"]) {
-      const ms = execFileSync(process.execPath, ["-e",
-        `const t=process.hrtime.bigint();require(${JSON.stringify(sub)});console.log(Number(process.hrtime.bigint()-t)/1e6)`],
-      { cwd: app, env, encoding: "utf8" });
+      const ms = execFileSync(
+        process.execPath,
+        [
+          "-e",
+          `const t=process.hrtime.bigint();require(${JSON.stringify(sub)});console.log(Number(process.hrtime.bigint()-t)/1e6)`,
+        ],
+        { cwd: app, env, encoding: "utf8" },
+      );
       measure(`require ${sub}`, `${Number(ms).toFixed(0)} ms`);
     }
   }, 150_000);
@@ -259,7 +371,10 @@ describe("policies/ copied alone, its dependency pointed at the tarball", () => 
     await packInstall;
     measure("installed size (policy pack)", duMb(path.join(packDir, "node_modules")));
     // The host the Pulumi CLI would start: the pack's own @pulumi/pulumi run-policy-pack.
-    pack = await PolicyPackProcess.start(packDir, path.join(packDir, "node_modules/@pulumi/pulumi/cmd/run-policy-pack"));
+    pack = await PolicyPackProcess.start(
+      packDir,
+      path.join(packDir, "node_modules/@pulumi/pulumi/cmd/run-policy-pack"),
+    );
   }, 170_000);
   afterAll(async () => {
     await pack?.stop();
@@ -274,11 +389,25 @@ describe("policies/ copied alone, its dependency pointed at the tarball", () => 
 
   it("Analyze blocks an NSG open to RDP from the Internet", async () => {
     const ds = await pack!.analyze({
-      type: "azure-native:network:NetworkSecurityGroup", name: "web-nsg",
-      props: { resourceGroupName: "rg", networkSecurityGroupName: "web-nsg", securityRules: [{
-        name: "allow-rdp", priority: 200, direction: "Inbound", access: "Allow", protocol: "Tcp",
-        sourceAddressPrefix: "*", sourcePortRange: "*", destinationAddressPrefix: "*", destinationPortRange: "3389",
-      }] },
+      type: "azure-native:network:NetworkSecurityGroup",
+      name: "web-nsg",
+      props: {
+        resourceGroupName: "rg",
+        networkSecurityGroupName: "web-nsg",
+        securityRules: [
+          {
+            name: "allow-rdp",
+            priority: 200,
+            direction: "Inbound",
+            access: "Allow",
+            protocol: "Tcp",
+            sourceAddressPrefix: "*",
+            sourcePortRange: "*",
+            destinationAddressPrefix: "*",
+            destinationPortRange: "3389",
+          },
+        ],
+      },
     });
     const blocking = ds.filter((d) => d.policyName === "nsg-no-internet-rdp");
     expect(blocking.map((d) => d.enforcementLevel)).toEqual(["mandatory"]);

@@ -21,12 +21,16 @@ Module._load = function (request, ...rest) {
 ${code}
 const cached = Object.keys(require.cache).filter((k) => /[\\\\/]node_modules[\\\\/]@pulumi[\\\\/]/.test(k));
 process.stdout.write(JSON.stringify({ requested, cached }));`;
-  return JSON.parse(execFileSync(process.execPath, ["-e", probe], { cwd: ROOT, encoding: "utf8" })) as { requested: string[]; cached: string[] };
+  return JSON.parse(execFileSync(process.execPath, ["-e", probe], { cwd: ROOT, encoding: "utf8" })) as {
+    requested: string[];
+    cached: string[];
+  };
 }
 
 function jsFiles(dir: string): string[] {
   return readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? jsFiles(path.join(dir, e.name)) : e.name.endsWith(".js") ? [path.join(dir, e.name)] : []);
+    e.isDirectory() ? jsFiles(path.join(dir, e.name)) : e.name.endsWith(".js") ? [path.join(dir, e.name)] : [],
+  );
 }
 
 describe("the engine entry loads no Pulumi", () => {
@@ -47,7 +51,8 @@ engine.scanNsgs([nsg], engine.DEFAULT_CONFIG);`);
 
   it("no module of src/ has a dynamic import of Pulumi or of components/ that a require would miss", () => {
     const offenders = jsFiles(path.join(ROOT, "dist/src")).filter((f) =>
-      /(require|import)\(\s*["'](@pulumi\/|[./]+components\/)/.test(readFileSync(f, "utf8")));
+      /(require|import)\(\s*["'](@pulumi\/|[./]+components\/)/.test(readFileSync(f, "utf8")),
+    );
     expect(offenders).toEqual([]);
   });
 

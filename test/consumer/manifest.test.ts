@@ -16,16 +16,28 @@ interface Manifest {
 }
 const read = (f: string): Manifest => JSON.parse(readFileSync(path.join(ROOT, f), "utf8")) as Manifest;
 const root = read("package.json");
-const files = (dir: string, ext: RegExp): string[] => readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-  e.isDirectory() ? (e.name === "node_modules" ? [] : files(path.join(dir, e.name), ext)) : ext.test(e.name) ? [path.join(dir, e.name)] : []);
+const files = (dir: string, ext: RegExp): string[] =>
+  readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
+    e.isDirectory()
+      ? e.name === "node_modules"
+        ? []
+        : files(path.join(dir, e.name), ext)
+      : ext.test(e.name)
+        ? [path.join(dir, e.name)]
+        : [],
+  );
 /** Module specifiers of require()/import()/import ... from in a file. */
 const specifiers = (file: string): string[] =>
   [...readFileSync(file, "utf8").matchAll(/(?:require\(|import\(|from )\s*"([^"]+)"/g)].map((m) => m[1]!);
-const packageOf = (spec: string): string => (spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!);
+const packageOf = (spec: string): string =>
+  spec.startsWith("@") ? spec.split("/").slice(0, 2).join("/") : spec.split("/")[0]!;
 
 describe("package.json", () => {
   it("every package the built runtime code loads is a dependency or a peer dependency", () => {
-    const runtime = [...files(path.join(ROOT, "dist/src"), /\.js$/), ...files(path.join(ROOT, "dist/components"), /\.js$/)];
+    const runtime = [
+      ...files(path.join(ROOT, "dist/src"), /\.js$/),
+      ...files(path.join(ROOT, "dist/components"), /\.js$/),
+    ];
     expect(runtime.length).toBeGreaterThan(30);
     const declared = new Set([...Object.keys(root.dependencies ?? {}), ...Object.keys(root.peerDependencies ?? {})]);
     const missing = new Set<string>();
@@ -52,7 +64,8 @@ describe("package.json", () => {
           visit([`${base}.d.ts`, path.join(base, "index.d.ts")].find((c) => existsSync(c)) ?? `${base}.d.ts`);
         } else if (!s.startsWith("node:") && !builtinModules.includes(s)) {
           const p = packageOf(s);
-          if (!declared.has(p) && !declared.has(`@types/${p.replace(/^@(.*)\//, "$1__")}`)) missing.add(`${p} (${path.relative(ROOT, file)})`);
+          if (!declared.has(p) && !declared.has(`@types/${p.replace(/^@(.*)\//, "$1__")}`))
+            missing.add(`${p} (${path.relative(ROOT, file)})`);
         }
       }
     };
@@ -67,7 +80,10 @@ describe("package.json", () => {
     expect(pack.dependencies?.["azure-rdp-guard"]).toBe("file:..");
     for (const f of files(path.join(ROOT, "policies"), /\.ts$/)) {
       for (const s of specifiers(f)) {
-        const ok = s.startsWith("./") || /^azure-rdp-guard(\/|$)/.test(s) || Object.keys(pack.dependencies ?? {}).includes(packageOf(s));
+        const ok =
+          s.startsWith("./") ||
+          /^azure-rdp-guard(\/|$)/.test(s) ||
+          Object.keys(pack.dependencies ?? {}).includes(packageOf(s));
         expect(ok, `${path.relative(ROOT, f)} imports ${s}`).toBe(true);
       }
     }

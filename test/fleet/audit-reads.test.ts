@@ -102,26 +102,31 @@ describe("locks on the NSG a fix writes to are planned for, not discovered by a 
   it.each([
     ["the NSG", (nsg: string) => nsg],
     ["its resource group", () => `/subscriptions/${SUB_A}/resourceGroups/net-vm-ro`],
-  ])("a ReadOnly lock on %s blocks the nsg-fix with the reason; the VM's other work is still planned", async (_w, at) => {
-    const f = new FleetBuilder();
-    const nsg = vmWithNetNsg(f, "vm-ro");
-    vmWithNetNsg(f, "vm-free");
-    f.lock(at(nsg), "net-freeze", "ReadOnly");
-    const audit = await auditOf(f.build());
-    const plan = buildPlan(audit);
-    const by = Object.fromEntries(plan.vms.map((v) => [v.name, v]));
-    expect(by["vm-ro"]!.skipped).toBeUndefined();
-    expect(by["vm-ro"]!.actions).toEqual(["online-rerun"]);
-    expect(by["vm-ro"]!.blocked).toEqual([
-      expect.stringMatching(/^nsg-fix: nsg-vm-ro is under ReadOnly management lock net-freeze on .*net-vm-ro.*: lift/),
-    ]);
-    expect(by["vm-ro"]!.why.join("\n")).toMatch(/nsg-fix not possible: nsg-vm-ro is under ReadOnly management lock/);
-    expect(plan.nsgFixes.map((x) => x.nsgName)).toEqual(["nsg-vm-free"]);
-    expect(by["vm-free"]!.blocked).toBeUndefined();
-    const text = renderPlanText(plan);
-    expect(text).toMatch(/^online-rerun\+BLOCKED\s+vm-ro /m);
-    expect(text).toMatch(/, 1 NSG fix\(es\), 0 offline repair\(s\), 0 skipped, 1 blocked$/m);
-  });
+  ])(
+    "a ReadOnly lock on %s blocks the nsg-fix with the reason; the VM's other work is still planned",
+    async (_w, at) => {
+      const f = new FleetBuilder();
+      const nsg = vmWithNetNsg(f, "vm-ro");
+      vmWithNetNsg(f, "vm-free");
+      f.lock(at(nsg), "net-freeze", "ReadOnly");
+      const audit = await auditOf(f.build());
+      const plan = buildPlan(audit);
+      const by = Object.fromEntries(plan.vms.map((v) => [v.name, v]));
+      expect(by["vm-ro"]!.skipped).toBeUndefined();
+      expect(by["vm-ro"]!.actions).toEqual(["online-rerun"]);
+      expect(by["vm-ro"]!.blocked).toEqual([
+        expect.stringMatching(
+          /^nsg-fix: nsg-vm-ro is under ReadOnly management lock net-freeze on .*net-vm-ro.*: lift/,
+        ),
+      ]);
+      expect(by["vm-ro"]!.why.join("\n")).toMatch(/nsg-fix not possible: nsg-vm-ro is under ReadOnly management lock/);
+      expect(plan.nsgFixes.map((x) => x.nsgName)).toEqual(["nsg-vm-free"]);
+      expect(by["vm-free"]!.blocked).toBeUndefined();
+      const text = renderPlanText(plan);
+      expect(text).toMatch(/^online-rerun\+BLOCKED\s+vm-ro /m);
+      expect(text).toMatch(/, 1 NSG fix\(es\), 0 offline repair\(s\), 0 skipped, 1 blocked$/m);
+    },
+  );
 
   it("a CanNotDelete lock on the NSG lets the Deny be added and says it cannot be removed while the lock stands", async () => {
     const f = new FleetBuilder();

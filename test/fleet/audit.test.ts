@@ -12,16 +12,34 @@ afterEach(async () => {
   server = undefined;
 });
 
-const selection = (over: Partial<Selection> = {}): Selection => ({ subscriptions: [SUB_A, SUB_B], managementGroups: [], resourceGroups: [], tags: [], ...over });
+const selection = (over: Partial<Selection> = {}): Selection => ({
+  subscriptions: [SUB_A, SUB_B],
+  managementGroups: [],
+  resourceGroups: [],
+  tags: [],
+  ...over,
+});
 
-async function audit(sel: Selection, fleet = scenarioFleet(), opts: FakeArmOptions = {}, pageSize?: number): Promise<{ doc: AuditDocument; source: SdkFleetSource }> {
+async function audit(
+  sel: Selection,
+  fleet = scenarioFleet(),
+  opts: FakeArmOptions = {},
+  pageSize?: number,
+): Promise<{ doc: AuditDocument; source: SdkFleetSource }> {
   server = await FakeArmServer.start(fleet, opts);
-  const source = new SdkFleetSource({ credential: staticTokenCredential("test-token"), endpoint: server.url, ca: server.ca, pageSize, sleep: async () => undefined });
+  const source = new SdkFleetSource({
+    credential: staticTokenCredential("test-token"),
+    endpoint: server.url,
+    ca: server.ca,
+    pageSize,
+    sleep: async () => undefined,
+  });
   const doc = await auditFleet(source, sel, { config: DEFAULT_CONFIG, concurrency: 4 });
   return { doc, source };
 }
 
-const statusOf = (doc: AuditDocument) => Object.fromEntries(doc.vms.map((v) => [v.name, [...v.status].sort().join(",")]));
+const statusOf = (doc: AuditDocument) =>
+  Object.fromEntries(doc.vms.map((v) => [v.name, [...v.status].sort().join(",")]));
 
 describe("rdp-guard audit against a fake ARM server (real SDK clients)", () => {
   it("tells every VM state apart", async () => {
@@ -30,25 +48,37 @@ describe("rdp-guard audit against a fake ARM server (real SDK clients)", () => {
       "vm-ok": "compliant",
       "vm-drift": "drifted",
       "vm-exposed": "exposed",
-      "vm-shielded": "compliant",       // subnet allows *, the NIC's NSG denies: intersection is empty
+      "vm-shielded": "compliant", // subnet allows *, the NIC's NSG denies: intersection is empty
       "vm-down": "unreachable",
       "vm-linux": "not-windows",
       "vm-unhardened": "unhardened",
       "vm-stopped": "unreachable",
-      "vm-nonsg": "exposed",            // public IP and no NSG at all
+      "vm-nonsg": "exposed", // public IP and no NSG at all
       "vm-locked": "exposed",
     });
     const exposed = doc.vms.find((v) => v.name === "vm-exposed")!;
-    expect(exposed.exposure.rules).toEqual([expect.objectContaining({ nsgName: "nsg-open", rule: "open-rdp", priority: 300, protocol: "TCP" })]);
+    expect(exposed.exposure.rules).toEqual([
+      expect.objectContaining({ nsgName: "nsg-open", rule: "open-rdp", priority: 300, protocol: "TCP" }),
+    ]);
     expect(doc.vms.find((v) => v.name === "vm-drift")!.hardening!.notOk).toContain("tls12-server-enabled=drift");
     expect(doc.vms.find((v) => v.name === "vm-unhardened")!.hardening!.otherCustomScript).toBe("legacy-bootstrap");
-    expect(doc.vms.find((v) => v.name === "vm-locked")!.locks).toEqual([expect.objectContaining({ level: "CanNotDelete" })]);
+    expect(doc.vms.find((v) => v.name === "vm-locked")!.locks).toEqual([
+      expect.objectContaining({ level: "CanNotDelete" }),
+    ]);
   });
 
   it("reports findings per VM with the engine's check ids", async () => {
     const { doc } = await audit(selection());
     const ids = doc.findings.map((f) => `${f.resource.name}:${f.checkId}`).sort();
-    expect(ids).toEqual(expect.arrayContaining(["vm-exposed:RDPG001", "vm-drift:RDPG020", "vm-down:RDPG021", "vm-unhardened:RDPG011", "vm-unhardened:RDPG010"]));
+    expect(ids).toEqual(
+      expect.arrayContaining([
+        "vm-exposed:RDPG001",
+        "vm-drift:RDPG020",
+        "vm-down:RDPG021",
+        "vm-unhardened:RDPG011",
+        "vm-unhardened:RDPG010",
+      ]),
+    );
     expect(ids.filter((i) => i.startsWith("vm-linux"))).toEqual([]);
     expect(ids.filter((i) => i.startsWith("vm-shielded"))).toEqual([]);
   });
@@ -65,7 +95,9 @@ describe("rdp-guard audit against a fake ARM server (real SDK clients)", () => {
     expect((await audit(selection({ subscriptions: [SUB_B] }))).doc.vms.map((v) => v.name)).toEqual(["vm-locked"]);
     await server!.stop();
     server = undefined;
-    expect((await audit(selection({ tags: [{ key: "env", value: "prod" }] }))).doc.vms.map((v) => v.name).sort()).toEqual(["vm-drift", "vm-ok"]);
+    expect(
+      (await audit(selection({ tags: [{ key: "env", value: "prod" }] }))).doc.vms.map((v) => v.name).sort(),
+    ).toEqual(["vm-drift", "vm-ok"]);
   });
 
   it("follows skipToken pages", async () => {
@@ -79,8 +111,12 @@ describe("rdp-guard audit against a fake ARM server (real SDK clients)", () => {
     const waits: number[] = [];
     const lines: string[] = [];
     const source = new SdkFleetSource({
-      credential: staticTokenCredential("t"), endpoint: server.url, ca: server.ca, pageSize: 20,
-      sleep: async (ms) => void waits.push(ms), onWait: (l) => lines.push(l),
+      credential: staticTokenCredential("t"),
+      endpoint: server.url,
+      ca: server.ca,
+      pageSize: 20,
+      sleep: async (ms) => void waits.push(ms),
+      onWait: (l) => lines.push(l),
     });
     const doc = await auditFleet(source, selection(), { config: DEFAULT_CONFIG, concurrency: 4 });
     expect(doc.vms).toHaveLength(60);

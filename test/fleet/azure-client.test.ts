@@ -144,10 +144,18 @@ describe("lock scopes of a VM (repair reuses them)", () => {
     const rg = `/subscriptions/${SUB_A}/resourceGroups/rg`;
     const vm = `${rg}/providers/Microsoft.Compute/virtualMachines/vm1`;
     const scopes = vmLockScopes(vm, {
-      storageProfile: { osDisk: { managedDisk: { id: `${rg}/providers/Microsoft.Compute/disks/os1` } }, dataDisks: [{ managedDisk: { id: `${rg}/providers/Microsoft.Compute/disks/data1` } }] },
+      storageProfile: {
+        osDisk: { managedDisk: { id: `${rg}/providers/Microsoft.Compute/disks/os1` } },
+        dataDisks: [{ managedDisk: { id: `${rg}/providers/Microsoft.Compute/disks/data1` } }],
+      },
       networkProfile: { networkInterfaces: [{ id: `${rg}/providers/Microsoft.Network/networkInterfaces/nic1` }] },
     });
-    const lock = (scope: string, name: string) => ({ id: `${scope}/providers/Microsoft.Authorization/locks/${name}`, name, level: "CanNotDelete", scope: scope.toLowerCase() });
+    const lock = (scope: string, name: string) => ({
+      id: `${scope}/providers/Microsoft.Authorization/locks/${name}`,
+      name,
+      level: "CanNotDelete",
+      scope: scope.toLowerCase(),
+    });
     const locks = [
       lock(`${rg}/providers/Microsoft.Compute/disks/data1`, "on-data-disk"),
       lock(`${rg}/providers/Microsoft.Network/networkInterfaces/nic1`, "on-nic"),

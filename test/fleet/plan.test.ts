@@ -19,7 +19,11 @@ const sel = { subscriptions: [SUB_A, SUB_B], managementGroups: [], resourceGroup
 async function auditOf(fleet = scenarioFleet(), config: GuardConfig = DEFAULT_CONFIG): Promise<AuditDocument> {
   const s = await FakeArmServer.start(fleet);
   try {
-    return await auditFleet(new SdkFleetSource({ credential: staticTokenCredential("t"), endpoint: s.url, ca: s.ca }), sel, { config });
+    return await auditFleet(
+      new SdkFleetSource({ credential: staticTokenCredential("t"), endpoint: s.url, ca: s.ca }),
+      sel,
+      { config },
+    );
   } finally {
     await s.stop();
   }
@@ -27,7 +31,11 @@ async function auditOf(fleet = scenarioFleet(), config: GuardConfig = DEFAULT_CO
 
 beforeAll(async () => {
   server = await FakeArmServer.start(scenarioFleet());
-  audit = await auditFleet(new SdkFleetSource({ credential: staticTokenCredential("t"), endpoint: server.url, ca: server.ca }), sel, { config: DEFAULT_CONFIG });
+  audit = await auditFleet(
+    new SdkFleetSource({ credential: staticTokenCredential("t"), endpoint: server.url, ca: server.ca }),
+    sel,
+    { config: DEFAULT_CONFIG },
+  );
 });
 afterAll(async () => server?.stop());
 
@@ -57,7 +65,9 @@ describe("rdp-guard plan", () => {
     const nsg = audit.nsgs.find((n) => n.name === "nsg-open")!;
     const opts = engineOptions(DEFAULT_CONFIG);
     expect(evaluateNsg({ id: nsg.id, name: nsg.name, type: "t", rules: nsg.rules }, opts).exposures).not.toEqual([]);
-    expect(evaluateNsg({ id: nsg.id, name: nsg.name, type: "t", rules: [...nsg.rules, ...fixRules(fix)] }, opts).exposures).toEqual([]);
+    expect(
+      evaluateNsg({ id: nsg.id, name: nsg.name, type: "t", rules: [...nsg.rules, ...fixRules(fix)] }, opts).exposures,
+    ).toEqual([]);
     expect(plan.nsgFixes.map((f) => f.nsgName)).not.toContain("nsg-locked-open");
   });
 
@@ -69,7 +79,9 @@ describe("rdp-guard plan", () => {
 
   it("says when no priority is free above the exposing rule", async () => {
     const f = new FleetBuilder();
-    const nsg = f.nsg(SUB_A, "rg", "nsg-top", [{ name: "open-at-100", priority: 100, access: "Allow", sourceAddressPrefix: "*", destinationPortRange: "3389" }]);
+    const nsg = f.nsg(SUB_A, "rg", "nsg-top", [
+      { name: "open-at-100", priority: 100, access: "Allow", sourceAddressPrefix: "*", destinationPortRange: "3389" },
+    ]);
     const net = f.vnet(SUB_A, "rg", "v", [{ name: "s", nsgId: nsg }]);
     f.vm({ sub: SUB_A, rg: "rg", name: "vm-top", subnetId: net.get("s")!, hardening: {} });
     const plan = buildPlan(await auditOf(f.build()));
@@ -98,10 +110,18 @@ describe("audit and plan files", () => {
     const file = write("audit.json", audit);
     expect((await loadAudit(file, 24)).vms).toHaveLength(audit.vms.length);
     const later = new Date(Date.parse(audit.generatedAt) + 30 * 3600_000);
-    await expect(loadAudit(file, 24, later)).rejects.toThrow(/audit\.json: stale: generatedAt .* is 30\.0 h old \(limit 24 h\)/);
-    await expect(loadAudit(write("plan-as-audit.json", buildPlan(audit)), 24)).rejects.toThrow(/not an rdp-guard-audit file/);
-    await expect(loadAudit(write("v2.json", { ...audit, version: 2 }), 24)).rejects.toThrow(/unsupported rdp-guard-audit version 2/);
-    await expect(loadAudit(path.join(dir, "missing.json"), 24)).rejects.toThrow(/missing\.json: cannot read: no such file/);
+    await expect(loadAudit(file, 24, later)).rejects.toThrow(
+      /audit\.json: stale: generatedAt .* is 30\.0 h old \(limit 24 h\)/,
+    );
+    await expect(loadAudit(write("plan-as-audit.json", buildPlan(audit)), 24)).rejects.toThrow(
+      /not an rdp-guard-audit file/,
+    );
+    await expect(loadAudit(write("v2.json", { ...audit, version: 2 }), 24)).rejects.toThrow(
+      /unsupported rdp-guard-audit version 2/,
+    );
+    await expect(loadAudit(path.join(dir, "missing.json"), 24)).rejects.toThrow(
+      /missing\.json: cannot read: no such file/,
+    );
     const plan = buildPlan(audit);
     expect((await loadPlan(write("plan.json", plan), 24)).id).toBe(plan.id);
   });

@@ -253,7 +253,9 @@ describe("offline repair workflow (real SDK, strict fake ARM)", () => {
     });
     e.compute.failOnce = { pattern: /^PUT .*\/snapshots\//, status: 429, headers: { "retry-after": "86400" } };
     const r = await workflow(e, initJournal(e.plan, undefined)).runAll();
-    expect(r.failed[0]!.error).toMatch(/^vm-broken: step snapshot: PUT 127\.0\.0\.1:\d+\/subscriptions\/\S+\/snapshots/);
+    expect(r.failed[0]!.error).toMatch(
+      /^vm-broken: step snapshot: PUT 127\.0\.0\.1:\d+\/subscriptions\/\S+\/snapshots/,
+    );
     expect(r.failed[0]!.error).toMatch(
       /: Azure asked to wait 86400 s \(Retry-After: 86400\) before retrying; rdp-guard waits at most 60 s per retry/,
     );
@@ -358,8 +360,7 @@ describe("defect 2: locks come from the Locks API (VM, disks, NICs, resource gro
     const e = await setup();
     const r = await workflow(e, initJournal(e.plan, undefined), {
       hook: (s) => {
-        if (s === "detach-copy")
-          e.fleet.rows.push(lockRow(e.vmId, "late", "ReadOnly"));
+        if (s === "detach-copy") e.fleet.rows.push(lockRow(e.vmId, "late", "ReadOnly"));
       },
     }).runAll();
     expect(r.failed[0]!.error).toMatch(/step pre-swap-check: under management lock late/);

@@ -18,10 +18,16 @@ const services = pulumiRequire("./proto/analyzer_grpc_pb") as typeof analyzerGrp
 const pb = pulumiRequire("./proto/analyzer_pb") as typeof analyzerPb;
 /** The slice of google-protobuf's Struct/Empty the harness uses (loaded from Pulumi's own copy). */
 interface StructModule {
-  Struct: { fromJavaScript(value: Record<string, unknown>): analyzerPb.AnalyzeRequest["getProperties"] extends () => infer S ? NonNullable<S> : never };
+  Struct: {
+    fromJavaScript(
+      value: Record<string, unknown>,
+    ): analyzerPb.AnalyzeRequest["getProperties"] extends () => infer S ? NonNullable<S> : never;
+  };
 }
 const structPb = pulumiRequire("google-protobuf/google/protobuf/struct_pb") as StructModule;
-const emptyPb = pulumiRequire("google-protobuf/google/protobuf/empty_pb") as { Empty: new () => Parameters<analyzerGrpc.AnalyzerClient["getAnalyzerInfo"]>[0] };
+const emptyPb = pulumiRequire("google-protobuf/google/protobuf/empty_pb") as {
+  Empty: new () => Parameters<analyzerGrpc.AnalyzerClient["getAnalyzerInfo"]>[0];
+};
 
 export const UNKNOWN = "04da6b54-80e4-46f7-96ec-b56ff0331ba9";
 /** Repository root, found by walking up (this file also runs compiled, from dist/, in benchmarks). */
@@ -72,7 +78,10 @@ export class PolicyPackProcess {
   ) {}
 
   /** `runner`: the host's run-policy-pack; by default this repository's, else e.g. the pack's own install. */
-  static async start(packDir = PACK_DIR, runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack")): Promise<PolicyPackProcess> {
+  static async start(
+    packDir = PACK_DIR,
+    runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack"),
+  ): Promise<PolicyPackProcess> {
     const child = spawn(process.execPath, [runner, "127.0.0.1:1", packDir], { cwd: packDir, env: { ...process.env } });
     let err = "";
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
@@ -83,7 +92,9 @@ export class PolicyPackProcess {
         const line = out.split("\n")[0];
         if (out.includes("\n") && line) resolve(Number(line.trim()));
       });
-      child.on("exit", (code) => reject(new Error(`policy pack exited with ${code} before printing its port:\n${err}`)));
+      child.on("exit", (code) =>
+        reject(new Error(`policy pack exited with ${code} before printing its port:\n${err}`)),
+      );
     });
     const client = new services.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
     return new PolicyPackProcess(child, client, () => err);
@@ -96,11 +107,16 @@ export class PolicyPackProcess {
   }
 
   async info(): Promise<analyzerPb.AnalyzerInfo> {
-    return call<Parameters<analyzerGrpc.AnalyzerClient["getAnalyzerInfo"]>[0], analyzerPb.AnalyzerInfo>(this.client.getAnalyzerInfo.bind(this.client), new emptyPb.Empty());
+    return call<Parameters<analyzerGrpc.AnalyzerClient["getAnalyzerInfo"]>[0], analyzerPb.AnalyzerInfo>(
+      this.client.getAnalyzerInfo.bind(this.client),
+      new emptyPb.Empty(),
+    );
   }
 
   /** Sends policy config as the CLI does for `--policy-pack-config`. */
-  async configure(config: Record<string, { enforcementLevel?: (typeof LEVELS)[number]; [k: string]: unknown }>): Promise<void> {
+  async configure(
+    config: Record<string, { enforcementLevel?: (typeof LEVELS)[number]; [k: string]: unknown }>,
+  ): Promise<void> {
     const req = new pb.ConfigureAnalyzerRequest();
     for (const [name, { enforcementLevel, ...props }] of Object.entries(config)) {
       const pc = new pb.PolicyConfig();
@@ -113,20 +129,29 @@ export class PolicyPackProcess {
 
   async analyze(r: ResourceSpec): Promise<Diagnostic[]> {
     const req = fill(new pb.AnalyzeRequest(), r);
-    const res = await call<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(this.client.analyze.bind(this.client), req);
+    const res = await call<analyzerPb.AnalyzeRequest, analyzerPb.AnalyzeResponse>(
+      this.client.analyze.bind(this.client),
+      req,
+    );
     return diagnostics(res);
   }
 
   async analyzeStack(resources: ResourceSpec[]): Promise<Diagnostic[]> {
     const req = new pb.AnalyzeStackRequest();
     req.setResourcesList(resources.map((r) => fill(new pb.AnalyzerResource(), r)));
-    const res = await call<analyzerPb.AnalyzeStackRequest, analyzerPb.AnalyzeResponse>(this.client.analyzeStack.bind(this.client), req);
+    const res = await call<analyzerPb.AnalyzeStackRequest, analyzerPb.AnalyzeResponse>(
+      this.client.analyzeStack.bind(this.client),
+      req,
+    );
     return diagnostics(res);
   }
 
   async remediate(r: ResourceSpec): Promise<{ policyName: string; properties: Record<string, unknown> | undefined }[]> {
     const req = fill(new pb.AnalyzeRequest(), r);
-    const res = await call<analyzerPb.AnalyzeRequest, analyzerPb.RemediateResponse>(this.client.remediate.bind(this.client), req);
+    const res = await call<analyzerPb.AnalyzeRequest, analyzerPb.RemediateResponse>(
+      this.client.remediate.bind(this.client),
+      req,
+    );
     return res.getRemediationsList().map((m) => ({
       policyName: m.getPolicyname(),
       properties: m.getProperties()?.toJavaScript() as Record<string, unknown> | undefined,

@@ -112,8 +112,7 @@ export class LroTracker {
         Location: url.pathname + url.search,
         ...(this.retryAfter ? { "Retry-After": String(this.retryAfter) } : {}),
       });
-    }
-    else if (outcome.ok) json(200);
+    } else if (outcome.ok) json(200);
     else json(outcome.status, { error: outcome.error });
     return true;
   };

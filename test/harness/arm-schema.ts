@@ -14,8 +14,9 @@ import * as path from "node:path";
  */
 
 /** The specs folder beside this file, also when it runs compiled from dist/ (bench). */
-const SPECS = [path.join(__dirname, "specs"), path.resolve(__dirname, "../../../test/harness/specs")].find((d) => existsSync(d))
-  ?? path.join(__dirname, "specs");
+const SPECS =
+  [path.join(__dirname, "specs"), path.resolve(__dirname, "../../../test/harness/specs")].find((d) => existsSync(d)) ??
+  path.join(__dirname, "specs");
 const BASE = "https://specs.rdp-guard.test/";
 
 type Json = null | boolean | number | string | Json[] | { [k: string]: Json };

@@ -46,12 +46,33 @@ let tlsMaterial: { key: string; cert: string } | undefined;
 export function testCertificate(): { key: string; cert: string } {
   if (tlsMaterial) return tlsMaterial;
   const dir = mkdtempSync(path.join(tmpdir(), "fake-arm-tls-"));
-  execFileSync("openssl", [
-    "req", "-x509", "-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes",
-    "-keyout", path.join(dir, "key.pem"), "-out", path.join(dir, "cert.pem"), "-days", "2",
-    "-subj", "/CN=127.0.0.1", "-addext", "subjectAltName=IP:127.0.0.1",
-  ], { stdio: "ignore" });
-  tlsMaterial = { key: readFileSync(path.join(dir, "key.pem"), "utf8"), cert: readFileSync(path.join(dir, "cert.pem"), "utf8") };
+  execFileSync(
+    "openssl",
+    [
+      "req",
+      "-x509",
+      "-newkey",
+      "ec",
+      "-pkeyopt",
+      "ec_paramgen_curve:prime256v1",
+      "-nodes",
+      "-keyout",
+      path.join(dir, "key.pem"),
+      "-out",
+      path.join(dir, "cert.pem"),
+      "-days",
+      "2",
+      "-subj",
+      "/CN=127.0.0.1",
+      "-addext",
+      "subjectAltName=IP:127.0.0.1",
+    ],
+    { stdio: "ignore" },
+  );
+  tlsMaterial = {
+    key: readFileSync(path.join(dir, "key.pem"), "utf8"),
+    cert: readFileSync(path.join(dir, "cert.pem"), "utf8"),
+  };
   return tlsMaterial;
 }
 
@@ -60,7 +81,11 @@ export function testCertificate(): { key: string; cert: string } {
  * azure-rest-api-specs common-types/resource-management (and CloudError in Compute's common.json).
  */
 export function armError(
-  res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {},
+  res: ServerResponse,
+  status: number,
+  code: string,
+  message: string,
+  headers: Record<string, string> = {},
 ): true {
   send(res, status, { error: { code, message } }, headers);
   return true;
@@ -76,7 +101,13 @@ export class FakeArmServer {
   readonly graph: FakeGraph;
   readonly locks: FakeLocks;
 
-  private constructor(private readonly server: Server, readonly url: string, readonly ca: string, fleet: FakeFleet, opts: FakeArmOptions) {
+  private constructor(
+    private readonly server: Server,
+    readonly url: string,
+    readonly ca: string,
+    fleet: FakeFleet,
+    opts: FakeArmOptions,
+  ) {
     this.graph = new FakeGraph(() => fleet.rows, opts);
     this.locks = new FakeLocks(() => fleet.rows, opts);
   }
@@ -88,7 +119,9 @@ export class FakeArmServer {
       let body = "";
       req.on("data", (d: Buffer) => (body += d.toString()));
       req.on("end", () => {
-        void self!.handle(fleet, opts, req, body, res).catch((e: Error) => send(res, 500, { error: { code: "FakeServerError", message: e.message } }));
+        void self!
+          .handle(fleet, opts, req, body, res)
+          .catch((e: Error) => send(res, 500, { error: { code: "FakeServerError", message: e.message } }));
       });
     });
     await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
@@ -102,7 +135,13 @@ export class FakeArmServer {
     await new Promise((r) => this.server.close(r));
   }
 
-  private async handle(fleet: FakeFleet, opts: FakeArmOptions, req: IncomingMessage, body: string, res: ServerResponse): Promise<void> {
+  private async handle(
+    fleet: FakeFleet,
+    opts: FakeArmOptions,
+    req: IncomingMessage,
+    body: string,
+    res: ServerResponse,
+  ): Promise<void> {
     if (!/^Bearer \S+/.test(req.headers.authorization ?? "")) {
       this.stats.unauthorized++;
       send(res, 401, { error: { code: "AuthenticationFailed", message: "no bearer token" } });
@@ -116,18 +155,27 @@ export class FakeArmServer {
       if (req.method === "POST" && /^\/providers\/Microsoft\.ResourceGraph\/resources$/i.test(url.pathname)) {
         return this.graph.handle(req.headers.authorization ?? "", body, res, url.searchParams.get("api-version") ?? "");
       }
-      const iv = /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)\/instanceView$/i.exec(url.pathname);
+      const iv =
+        /^\/subscriptions\/([^/]+)\/resourceGroups\/([^/]+)\/providers\/Microsoft\.Compute\/virtualMachines\/([^/]+)\/instanceView$/i.exec(
+          url.pathname,
+        );
       if (req.method === "GET" && iv) {
         this.stats.instanceViews++;
-        const id = `/subscriptions/${iv[1]}/resourceGroups/${iv[2]}/providers/Microsoft.Compute/virtualMachines/${iv[3]}`.toLowerCase();
+        const id =
+          `/subscriptions/${iv[1]}/resourceGroups/${iv[2]}/providers/Microsoft.Compute/virtualMachines/${iv[3]}`.toLowerCase();
         const view = fleet.instanceViews.get(id);
-        if (!view) return send(res, 404, { error: { code: "ResourceNotFound", message: `The Resource '${iv[3]}' was not found.` } });
+        if (!view)
+          return send(res, 404, {
+            error: { code: "ResourceNotFound", message: `The Resource '${iv[3]}' was not found.` },
+          });
         return send(res, 200, view);
       }
-      const extra = typeof opts.extraRoutes === "function" ? [opts.extraRoutes] : opts.extraRoutes ?? [];
+      const extra = typeof opts.extraRoutes === "function" ? [opts.extraRoutes] : (opts.extraRoutes ?? []);
       for (const route of extra) if (await route(req, body, res)) return;
       if (this.locks.handle(req.method ?? "", url, this.url, res)) return;
-      send(res, 404, { error: { code: "NotFound", message: `${req.method} ${url.pathname} is not served by the fake ARM server` } });
+      send(res, 404, {
+        error: { code: "NotFound", message: `${req.method} ${url.pathname} is not served by the fake ARM server` },
+      });
     } finally {
       this.stats.inFlight--;
     }

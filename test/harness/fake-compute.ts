@@ -289,7 +289,8 @@ export class FakeCompute {
           status: 409,
           error: {
             code: "Conflict",
-            message: `Disk '${d.name}' cannot be attached to VM '${vmId.split("/").pop()}' because it is already ` +
+            message:
+              `Disk '${d.name}' cannot be attached to VM '${vmId.split("/").pop()}' because it is already ` +
               `attached to VM '${owner}'.`,
           },
         };
@@ -488,7 +489,8 @@ export class FakeCompute {
             status: 409,
             error: {
               code: "OperationNotAllowed",
-              message: `Cannot change the OS disk of VM '${next.name}' while it is ${this.power.get(lc(vmId))}; ` +
+              message:
+                `Cannot change the OS disk of VM '${next.name}' while it is ${this.power.get(lc(vmId))}; ` +
                 `deallocate it first.`,
             },
           });
@@ -596,7 +598,8 @@ export class FakeCompute {
         status: 404,
         error: {
           code: "ParentResourceNotFound",
-          message: `Can not perform requested operation on nested resource. Parent resource ` +
+          message:
+            `Can not perform requested operation on nested resource. Parent resource ` +
             `'${vmId.split("/").pop()}' not found.`,
         },
       });
@@ -621,7 +624,8 @@ export class FakeCompute {
           status: 409,
           error: {
             code: "OperationNotAllowed",
-            message: `Multiple VMExtensions per handler not supported for OS type 'Windows'. VMExtension ` +
+            message:
+              `Multiple VMExtensions per handler not supported for OS type 'Windows'. VMExtension ` +
               `'${extName}' with handler '${handler}' already added or specified in input.`,
           },
         });
@@ -669,9 +673,10 @@ export class FakeCompute {
         status: 200,
         error: {
           code: "VMExtensionProvisioningError",
-          message: `VM has reported a failure when processing extension '${extName}' (publisher '${p.publisher}' ` +
+          message:
+            `VM has reported a failure when processing extension '${extName}' (publisher '${p.publisher}' ` +
             `and type '${p.type}'). Error message: 'Command execution finished, but failed because it returned a ` +
-              `non-zero exit code of: '1''.`,
+            `non-zero exit code of: '1''.`,
         },
       };
     });

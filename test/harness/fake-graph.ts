@@ -133,11 +133,17 @@ export class FakeGraph {
     try {
       parsed = JSON.parse(body);
     } catch {
-      return send(res, 400, { error: { code: "InvalidRequestContent", message: "The request content was invalid and could not be deserialized." } });
+      return send(res, 400, {
+        error: {
+          code: "InvalidRequestContent",
+          message: "The request content was invalid and could not be deserialized.",
+        },
+      });
     }
     // The body must match QueryRequest (vendored resourcegraph.json, see arm-schema.ts); the service answers 400.
     const invalid = validateRequest("graphQuery", parsed);
-    if (invalid) return send(res, 400, { error: { code: "BadRequest", message: `The query request is invalid: ${invalid}` } });
+    if (invalid)
+      return send(res, 400, { error: { code: "BadRequest", message: `The query request is invalid: ${invalid}` } });
     const req = parsed as {
       query: string;
       subscriptions?: string[];

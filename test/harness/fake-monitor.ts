@@ -32,8 +32,19 @@ const emptyPb = pulumiRequire("google-protobuf/google/protobuf/empty_pb") as { E
 
 /** Feature ids the real monitor supports (source_eval.go, supportsFeatureID). */
 export const FEATURES = new Set([
-  "secrets", "resourceReferences", "outputValues", "aliasSpecs", "replacementTrigger", "deletedWith", "replaceWith",
-  "transforms", "invokeTransforms", "parameterization", "resourceHooks", "errorHooks", "sendsOptionsToHooks",
+  "secrets",
+  "resourceReferences",
+  "outputValues",
+  "aliasSpecs",
+  "replacementTrigger",
+  "deletedWith",
+  "replaceWith",
+  "transforms",
+  "invokeTransforms",
+  "parameterization",
+  "resourceHooks",
+  "errorHooks",
+  "sendsOptionsToHooks",
 ]);
 
 export interface RegisteredResource {
@@ -50,7 +61,11 @@ export interface RegisteredResource {
   version: string;
 }
 
-export interface LogEntry { severity: number; message: string; urn: string }
+export interface LogEntry {
+  severity: number;
+  message: string;
+  urn: string;
+}
 
 export class FakeEngine {
   readonly registered: RegisteredResource[] = [];
@@ -60,14 +75,20 @@ export class FakeEngine {
   readonly unimplemented: string[] = [];
   private rootResource = "";
 
-  private constructor(private readonly server: grpcTypes.Server, readonly address: string,
-    readonly project: string, readonly stack: string) {}
+  private constructor(
+    private readonly server: grpcTypes.Server,
+    readonly address: string,
+    readonly project: string,
+    readonly stack: string,
+  ) {}
 
   static async start(project = "rdp-guard-test", stack = "dev"): Promise<FakeEngine> {
     const server = new grpc.Server();
     const port = await new Promise<number>((resolve, reject) =>
-      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(),
-        (err, p) => (err ? reject(err) : resolve(p))));
+      server.bindAsync("127.0.0.1:0", grpc.ServerCredentials.createInsecure(), (err, p) =>
+        err ? reject(err) : resolve(p),
+      ),
+    );
     const engine = new FakeEngine(server, `127.0.0.1:${port}`, project, stack);
     type Untyped = grpcTypes.UntypedServiceImplementation;
     server.addService(resourceServices.ResourceMonitorService, engine.monitor() as unknown as Untyped);
@@ -114,11 +135,20 @@ export class FakeEngine {
           return;
         }
         this.registered.push({
-          urn, type: req.getType(), name: req.getName(), parent: req.getParent(), custom: req.getCustom(),
-          remote: req.getRemote(), object, additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
-          provider: req.getProvider(), version: req.getVersion(),
+          urn,
+          type: req.getType(),
+          name: req.getName(),
+          parent: req.getParent(),
+          custom: req.getCustom(),
+          remote: req.getRemote(),
+          object,
+          additionalSecretOutputs: req.getAdditionalsecretoutputsList(),
+          provider: req.getProvider(),
+          version: req.getVersion(),
         });
-        const res = new resourceMessages.RegisterResourceResponse().setUrn(urn).setId("")
+        const res = new resourceMessages.RegisterResourceResponse()
+          .setUrn(urn)
+          .setId("")
           .setObject(structPb.Struct.fromJavaScript(req.getCustom() ? object : {}));
         cb(null, res);
       },

@@ -13,9 +13,14 @@ export const HIVE_FIXTURE = path.join(repoRoot(), "test", "baseline", "fixtures"
 /** Throws a clear error when hivexregedit or hivexget is missing (the hive tests never skip). */
 export function requireHivex(): void {
   // Both print usage and exit non-zero without arguments; only a missing binary is an error.
-  for (const [tool, args] of [["hivexregedit", ["--help"]], ["hivexget", []]] as const) {
+  for (const [tool, args] of [
+    ["hivexregedit", ["--help"]],
+    ["hivexget", []],
+  ] as const) {
     if (spawnSync(tool, args, { stdio: "ignore" }).error !== undefined) {
-      throw new Error(`${tool} not found: install Debian's libhivex-bin and libwin-hivex-perl (scripts/install-tools.sh)`);
+      throw new Error(
+        `${tool} not found: install Debian's libhivex-bin and libwin-hivex-perl (scripts/install-tools.sh)`,
+      );
     }
   }
 }

@@ -17,7 +17,9 @@ export interface PesterTest {
  */
 export function runPester(file: string, data: Record<string, string>): PesterTest[] {
   const out = path.join(mkdtempSync(path.join(tmpdir(), "rdpg-pester-")), "results.json");
-  const hash = Object.entries(data).map(([k, v]) => `${k} = ${psLiteral(v)}`).join("; ");
+  const hash = Object.entries(data)
+    .map(([k, v]) => `${k} = ${psLiteral(v)}`)
+    .join("; ");
   const script = `$ErrorActionPreference = 'Stop'
 Import-Module Pester -RequiredVersion 5.7.1
 $cfg = New-PesterConfiguration

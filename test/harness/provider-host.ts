@@ -52,7 +52,8 @@ export class ProviderProcess {
     const workDir = mkdtempSync(path.join(tmpdir(), "rdp-guard-user-project-"));
     const started = performance.now();
     const child = spawn(process.execPath, [runner, path.resolve(opts.pluginDir), opts.engineAddress], {
-      cwd: workDir, env: { ...process.env, PULUMI_NODEJS_TYPESCRIPT: "true" },
+      cwd: workDir,
+      env: { ...process.env, PULUMI_NODEJS_TYPESCRIPT: "true" },
     });
     let err = "";
     child.stderr.on("data", (d: Buffer) => (err += d.toString()));
@@ -64,7 +65,8 @@ export class ProviderProcess {
         if (out.includes("\n") && line) resolve(Number(line.trim()));
       });
       child.on("exit", (code) =>
-        reject(new Error(`provider exited with ${code} before printing its port:\n${err}\n${out}`)));
+        reject(new Error(`provider exited with ${code} before printing its port:\n${err}\n${out}`)),
+      );
     });
     const startMs = performance.now() - started;
     if (!Number.isInteger(port) || port <= 0) throw new Error(`provider printed no port: ${port}\n${err}`);
@@ -90,12 +92,16 @@ export class ProviderProcess {
   async getSchema(): Promise<Record<string, unknown>> {
     const req = new providerMessages.GetSchemaRequest().setVersion(0);
     const res = await call<providerPb.GetSchemaRequest, providerPb.GetSchemaResponse>(
-      this.client.getSchema.bind(this.client), req);
+      this.client.getSchema.bind(this.client),
+      req,
+    );
     return JSON.parse(res.getSchema()) as Record<string, unknown>;
   }
 
   async construct(req: providerPb.ConstructRequest): Promise<providerPb.ConstructResponse> {
     return call<providerPb.ConstructRequest, providerPb.ConstructResponse>(
-      this.client.construct.bind(this.client), req);
+      this.client.construct.bind(this.client),
+      req,
+    );
   }
 }

@@ -64,14 +64,21 @@ export interface PwshResult {
  * Runs a script file's text in a fresh `pwsh -NoProfile -NonInteractive` with the tools' module path
  * first, so `Import-Module Pester` finds the pinned version. Throws with stderr when pwsh fails to start.
  */
-export function runPwsh(script: string, opts: { modules?: boolean; timeoutMs?: number; cwd?: string } = {}): PwshResult {
+export function runPwsh(
+  script: string,
+  opts: { modules?: boolean; timeoutMs?: number; cwd?: string } = {},
+): PwshResult {
   const dir = mkdtempSync(path.join(tmpdir(), "rdpg-pwsh-"));
   const file = path.join(dir, "run.ps1");
   writeFileSync(file, script, "utf8");
   const env = { ...process.env };
   if (opts.modules) env.PSModulePath = [psModulePath(), env.PSModulePath].filter(Boolean).join(path.delimiter);
   const r = spawnSync(pwshPath(), ["-NoLogo", "-NoProfile", "-NonInteractive", "-File", file], {
-    encoding: "utf8", env, cwd: opts.cwd ?? dir, timeout: opts.timeoutMs ?? 240_000, maxBuffer: 64 * 1024 * 1024,
+    encoding: "utf8",
+    env,
+    cwd: opts.cwd ?? dir,
+    timeout: opts.timeoutMs ?? 240_000,
+    maxBuffer: 64 * 1024 * 1024,
   });
   if (r.error) throw r.error;
   return { status: r.status, stdout: r.stdout, stderr: r.stderr };
@@ -145,6 +152,10 @@ $rows = foreach ($i in 0..${names.length - 1}) {
 ConvertTo-Json -InputObject @($rows) -Depth 5 | Set-Content -LiteralPath ${psLiteral(out)} -Encoding utf8
 `);
   if (r.status !== 0) throw new Error(`pwsh parser run failed (exit ${r.status}): ${r.stderr}`);
-  const rows = JSON.parse(readFileSync(out, "utf8")) as { index: number; errors: ParseProblem[]; ps51: ParseProblem[] }[];
+  const rows = JSON.parse(readFileSync(out, "utf8")) as {
+    index: number;
+    errors: ParseProblem[];
+    ps51: ParseProblem[];
+  }[];
   return rows.map((row) => ({ name: names[row.index]!, errors: row.errors, ps51: row.ps51 }));
 }

@@ -12,5 +12,8 @@ export function doc(file: string) {
 
 /** The text of a 1-based line range of a file, to check a reported line points at the right rule. */
 export function linesOf(file: string, from: number, count = 8): string {
-  return readFileSync(file, "utf8").split("\n").slice(from - 1, from - 1 + count).join("\n");
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .slice(from - 1, from - 1 + count)
+    .join("\n");
 }

@@ -6,14 +6,25 @@ import { NsgInput, RuleInput } from "../../src/nsg/rules";
 /** An inbound TCP Allow rule to port 3389 from `*`, overridable field by field. */
 export function rule(overrides: Partial<RuleInput> & { name?: string } = {}): RuleInput {
   return {
-    name: "rdp", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp",
-    sourceAddressPrefix: "*", destinationAddressPrefix: "*", destinationPortRange: "3389",
+    name: "rdp",
+    priority: 100,
+    direction: "Inbound",
+    access: "Allow",
+    protocol: "Tcp",
+    sourceAddressPrefix: "*",
+    destinationAddressPrefix: "*",
+    destinationPortRange: "3389",
     ...overrides,
   };
 }
 
 export function nsg(rules: RuleInput[], name = "nsg-test"): NsgInput {
-  return { id: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/${name}`, name, type: "test", rules };
+  return {
+    id: `/subscriptions/s/resourceGroups/rg/providers/Microsoft.Network/networkSecurityGroups/${name}`,
+    name,
+    type: "test",
+    rules,
+  };
 }
 
 export function scan(rules: RuleInput[], config: Partial<GuardConfig> = {}): Finding[] {

@@ -13,17 +13,32 @@ function userPack(indexJs: string): string {
   const dir = mkdtempSync(path.join(os.tmpdir(), "rdpg-compose-"));
   symlinkSync(path.join(ROOT, "node_modules"), path.join(dir, "node_modules"), "dir");
   writeFileSync(path.join(dir, "PulumiPolicy.yaml"), "runtime: nodejs\n");
-  writeFileSync(path.join(dir, "package.json"), JSON.stringify({ name: "my-pack", version: "1.2.3", main: "index.js" }));
+  writeFileSync(
+    path.join(dir, "package.json"),
+    JSON.stringify({ name: "my-pack", version: "1.2.3", main: "index.js" }),
+  );
   writeFileSync(path.join(dir, "index.js"), indexJs);
   return dir;
 }
 const nsg = (port: string): ResourceSpec => ({
-  type: "azure-native:network:NetworkSecurityGroup", name: "web-nsg",
+  type: "azure-native:network:NetworkSecurityGroup",
+  name: "web-nsg",
   props: {
-    resourceGroupName: "rg", networkSecurityGroupName: "web-nsg", securityRules: [{
-      name: "allow-rdp", priority: 200, direction: "Inbound", access: "Allow", protocol: "Tcp",
-      sourceAddressPrefix: "*", sourcePortRange: "*", destinationAddressPrefix: "*", destinationPortRange: port,
-    }],
+    resourceGroupName: "rg",
+    networkSecurityGroupName: "web-nsg",
+    securityRules: [
+      {
+        name: "allow-rdp",
+        priority: 200,
+        direction: "Inbound",
+        access: "Allow",
+        protocol: "Tcp",
+        sourceAddressPrefix: "*",
+        sourcePortRange: "*",
+        destinationAddressPrefix: "*",
+        destinationPortRange: port,
+      },
+    ],
   },
 });
 
@@ -69,7 +84,10 @@ new PolicyPack("my-pack", { policies: rdpGuardPolicies({ rdpPorts: [0] }) });
 `);
     try {
       const failure = await PolicyPackProcess.start(dir).then(
-        async (p) => { await p.stop(); return "started"; },
+        async (p) => {
+          await p.stop();
+          return "started";
+        },
         (e: Error) => e.message,
       );
       expect(failure).toMatch(/rdpGuardPolicies options: invalid configuration: rdpPorts\[0\]: must be >= 1/);

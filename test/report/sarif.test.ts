@@ -6,8 +6,9 @@ import { ALL_CHECKS, vmUnreachable, windowsVmBootDiagnostics } from "../../src/c
 import { ScanReport } from "../../src/report/model";
 import { toSarif } from "../../src/report/sarif";
 
-const VM_ID = "/subscriptions/00000000-0000-0000-0000-00000000000a/resourceGroups/rg-app"
-  + "/providers/Microsoft.Compute/virtualMachines/vm-down";
+const VM_ID =
+  "/subscriptions/00000000-0000-0000-0000-00000000000a/resourceGroups/rg-app" +
+  "/providers/Microsoft.Compute/virtualMachines/vm-down";
 
 function report(findings: ScanReport["findings"]): ScanReport {
   return { tool: { name: "azure-rdp-guard", version: "0.0.0-test" }, findings, files: [], skipped: [] };

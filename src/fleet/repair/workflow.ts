@@ -345,8 +345,10 @@ export class RepairWorkflow {
       f.diskEncryptionSetId ? "customer-managed key" : "",
       f.zones?.length ? `zone ${f.zones.join(",")}` : "",
     ].filter(Boolean);
-    return `OS disk ${f.osDiskName} (${f.hyperVGeneration ?? "V1"}, ` +
-      `${f.securityType ?? "Standard"}${extras.length ? `, ${extras.join(", ")}` : ""})`;
+    return (
+      `OS disk ${f.osDiskName} (${f.hyperVGeneration ?? "V1"}, ` +
+      `${f.securityType ?? "Standard"}${extras.length ? `, ${extras.join(", ")}` : ""})`
+    );
   }
 
   /** An existing resource of ours: our tag, and the id we recorded when we created it. */
@@ -723,8 +725,10 @@ export async function rollbackVm(
   await cloud.start(sub, rg, vm.name);
   vm.status = "rolled-back";
   await saveJournal(journalFile, journal);
-  return `${vm.name}: OS disk swapped back to ${f.osDiskName}; repaired copy ${f.copyName} and snapshot ` +
-    `${f.snapshotName} kept`;
+  return (
+    `${vm.name}: OS disk swapped back to ${f.osDiskName}; repaired copy ${f.copyName} and snapshot ` +
+    `${f.snapshotName} kept`
+  );
 }
 
 export type { VirtualMachine };

@@ -24,7 +24,11 @@ beforeAll(() => {
   const diskId = "/subscriptions/s1/resourceGroups/rg-a/providers/Microsoft.Compute/disks/vm-osdisk-rdpguard-0a1b";
   writeFileSync(bound, renderOfflineScript({ serialConsole: false }, { diskId, diskLun: 1 }));
   tests = runPester(path.join(__dirname, "offline.Tests.ps1"), {
-    ScriptPath: full, NoSerialScriptPath: noSerial, BoundScriptPath: bound, BoundDiskId: diskId, HivePath: HIVE_FIXTURE,
+    ScriptPath: full,
+    NoSerialScriptPath: noSerial,
+    BoundScriptPath: bound,
+    BoundDiskId: diskId,
+    HivePath: HIVE_FIXTURE,
   });
 }, 300_000);
 
