@@ -68,7 +68,9 @@ export async function auditBenchmark(line: Line): Promise<void> {
     line("audit: CPU time (user + system, incl. fake server)", `${((cpu.user + cpu.system) / 1e6).toFixed(2)} s`, "");
     line("audit: peak RSS (bench process, incl. fake server)", `${(peak / 1048576).toFixed(0)} MB`, "");
     console.log(
-      `  (${source.stats.graphPages} Resource Graph pages, ${source.stats.instanceViews} instance views, ${server.graph.stats.throttled} throttled (429, quota headers only) and retried, max ${server.stats.maxInFlight} requests in flight with a pool of 32)`,
+      `  (${source.stats.graphPages} Resource Graph pages, ${source.stats.instanceViews} instance views, ` +
+        `${server.graph.stats.throttled} throttled (429, quota headers only) and retried, ` +
+        `max ${server.stats.maxInFlight} requests in flight with a pool of 32)`,
     );
   } finally {
     await server.stop();

@@ -47,7 +47,9 @@ export function genAzExport(count: number, perNsg = 10, seed = 42): unknown[] {
   const out: unknown[] = [];
   for (let n = 0; n * perNsg < count; n++) {
     const name = `nsg-${n}`;
-    const id = `/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-${n % 50}/providers/Microsoft.Network/networkSecurityGroups/${name}`;
+    const id =
+      "/subscriptions/00000000-0000-0000-0000-000000000000" +
+      `/resourceGroups/rg-${n % 50}/providers/Microsoft.Network/networkSecurityGroups/${name}`;
     const rules = [];
     for (let i = 0; i < perNsg && n * perNsg + i < count; i++) {
       const rule = genRule(r, i, 100 + i * 10);

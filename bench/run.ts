@@ -57,7 +57,8 @@ function engineThroughput(): void {
     ">= 1,000,000/s",
   );
   console.log(
-    `  (${secs.toFixed(3)} s per pass, best of 3 after a warm-up pass; ${findings} findings, ${((findings / RULES) * 100).toFixed(1)}% of rules)`,
+    `  (${secs.toFixed(3)} s per pass, best of 3 after a warm-up pass; ` +
+      `${findings} findings, ${((findings / RULES) * 100).toFixed(1)}% of rules)`,
   );
 }
 
@@ -120,7 +121,8 @@ async function packCost(): Promise<void> {
       const label = compliant ? "compliant fleet" : "mixed fleet, ~64% of NSGs violating";
       line(`policy pack: Analyze x10,000 NSGs vs no-op pack (${label})`, `${(tOurs / tEmpty).toFixed(3)}x`, "<= 1.10x");
       console.log(
-        `  (azure-rdp-guard ${tOurs.toFixed(2)} s, no-op ${tEmpty.toFixed(2)} s, median round ${ratios[ROUNDS / 2]!.toFixed(3)}x, ${((ROUNDS * PER_ROUND) / tOurs).toFixed(0)} Analyze/s)`,
+        `  (azure-rdp-guard ${tOurs.toFixed(2)} s, no-op ${tEmpty.toFixed(2)} s, ` +
+          `median round ${ratios[ROUNDS / 2]!.toFixed(3)}x, ${((ROUNDS * PER_ROUND) / tOurs).toFixed(0)} Analyze/s)`,
       );
     } finally {
       await Promise.all([empty.stop(), ours.stop()]);
@@ -137,7 +139,8 @@ async function scanBigExport(): Promise<void> {
   const wrapper = path.join(dir, "measure.js");
   writeFileSync(
     wrapper,
-    `process.on("exit", () => process.stderr.write("MAXRSS " + process.resourceUsage().maxRSS + "\\n")); require(${JSON.stringify(cli)});`,
+    'process.on("exit", () => process.stderr.write("MAXRSS " + process.resourceUsage().maxRSS + "\\n")); ' +
+      `require(${JSON.stringify(cli)});`,
   );
   const t0 = process.hrtime.bigint();
   const { stderr } = await new Promise<{ stderr: string }>((resolve) => {

@@ -144,7 +144,8 @@ function loadConfigUncached(raw: unknown, origin: string): GuardConfig {
   if (errors.length > 0) {
     const lines = errors.map(
       (e) =>
-        `${fieldPath(e.instancePath) || "(root)"}: ${e.message ?? "is invalid"}${e.params && "additionalProperty" in e.params ? ` '${String(e.params.additionalProperty)}'` : ""}`,
+        `${fieldPath(e.instancePath) || "(root)"}: ${e.message ?? "is invalid"}` +
+        (e.params && "additionalProperty" in e.params ? ` '${String(e.params.additionalProperty)}'` : ""),
     );
     throw new ConfigError(`${origin}: invalid configuration: ${lines.join("; ")}`);
   }
@@ -187,7 +188,8 @@ function buildEngineOptions(config: GuardConfig, origin: string): EngineOptions 
     else if (/^[a-z][a-z0-9._-]*$/i.test(p.trim()) && lower !== "internet" && lower !== "any") trustedTags.add(lower);
     else
       throw new ConfigError(
-        `${origin}: trustedSourcePrefixes[${i}] '${p}' must be an IP address, CIDR, range or a service tag other than Internet/Any`,
+        `${origin}: trustedSourcePrefixes[${i}] '${p}' must be an IP address, CIDR, range ` +
+          "or a service tag other than Internet/Any",
       );
   });
   config.remediationSourcePrefixes.forEach((p, i) => {
@@ -197,7 +199,8 @@ function buildEngineOptions(config: GuardConfig, origin: string): EngineOptions 
     }
     if (publicCount(r.value.set) > BigInt(config.maxPublicSourceAddresses)) {
       throw new ConfigError(
-        `${origin}: remediationSourcePrefixes[${i}] '${p}' is itself wider than maxPublicSourceAddresses (${config.maxPublicSourceAddresses})`,
+        `${origin}: remediationSourcePrefixes[${i}] '${p}' is itself wider than ` +
+          `maxPublicSourceAddresses (${config.maxPublicSourceAddresses})`,
       );
     }
   });

@@ -32,6 +32,7 @@ export async function runRemediationProgram(o: RunProgramOptions): Promise<{ sum
   const pulumiCommand = await PulumiCommand.get({ root: path.dirname(path.dirname(cli)), skipVersionCheck: true });
   // The desired state is cumulative: it starts from the stack's last `desiredState` output, so a
   // plan adds fixes and only --remove takes one out (src/fleet/desired-state.ts).
+  // eslint-disable-next-line prefer-const -- the program closure reads it; it is set once the stack's outputs are read
   let state: DesiredState | undefined;
   const program = async (): Promise<Record<string, unknown>> => programOutputs(remediationResources(state!));
   const stack = await LocalWorkspace.createOrSelectStack(

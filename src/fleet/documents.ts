@@ -34,7 +34,8 @@ async function readDocument(
   const ageHours = (now.getTime() - stamp) / 3_600_000;
   if (ageHours > maxAgeHours)
     throw new InputError(
-      `${file}: stale: ${stampField} ${new Date(stamp).toISOString()} is ${ageHours.toFixed(1)} h old (limit ${maxAgeHours} h); audit again`,
+      `${file}: stale: ${stampField} ${new Date(stamp).toISOString()} is ${ageHours.toFixed(1)} h old ` +
+        `(limit ${maxAgeHours} h); audit again`,
     );
   if (ageHours < -0.1) throw new InputError(`${file}: ${stampField} ${new Date(stamp).toISOString()} is in the future`);
   return v;

@@ -137,7 +137,9 @@ function planNsgFix(
   const denyPriority = freePriorityAbove(top, used);
   if (denyPriority === undefined)
     return {
-      error: `no free priority above rule ${exposing.find((e) => e.priority === top)!.rule} (${top}) in ${nsg.name}: rewrite that rule's source instead (remediationSourcePrefixes)`,
+      error:
+        `no free priority above rule ${exposing.find((e) => e.priority === top)!.rule} (${top}) in ${nsg.name}: ` +
+        "rewrite that rule's source instead (remediationSourcePrefixes)",
     };
   let allowPriority: number | undefined;
   if (trusted.length > 0) {
@@ -168,7 +170,9 @@ function planNsgFix(
   );
   if (after.exposures.length > 0)
     return {
-      error: `adding the Deny would still leave ${after.exposures.map((e) => e.rule.input.name).join(", ")} exposed in ${nsg.name}`,
+      error:
+        `adding the Deny would still leave ${after.exposures.map((e) => e.rule.input.name).join(", ")} ` +
+        `exposed in ${nsg.name}`,
     };
   return { fix };
 }
@@ -189,7 +193,9 @@ export function decideVm(vm: VmAudit): VmDecision {
   const h = vm.hardening;
   if (vm.status.includes("unknown") && !vm.agent) {
     return {
-      why: `unknown: ${vm.unknown?.join("; ") ?? "state could not be read"}; nothing planned for the VM until it can be read`,
+      why:
+        `unknown: ${vm.unknown?.join("; ") ?? "state could not be read"}; ` +
+        "nothing planned for the VM until it can be read",
     };
   }
   if (vm.powerState !== "running") return { skip: `VM is ${vm.powerState}: start it, or repair it offline on purpose` };
@@ -205,7 +211,9 @@ export function decideVm(vm: VmAudit): VmDecision {
   if (h.present && h.provisioning === "failed") {
     return {
       action: "online-rerun",
-      why: `online-rerun: the hardening script failed (${h.message ?? "see the extension output"}); the agent is ready, so re-run it online`,
+      why:
+        `online-rerun: the hardening script failed (${h.message ?? "see the extension output"}); ` +
+        "the agent is ready, so re-run it online",
     };
   }
   if (h.present && (h.notOk.length > 0 || h.failed > 0)) {
@@ -296,7 +304,8 @@ export function buildPlan(audit: AuditDocument, opts: PlanOptions = {}): Remedia
           nsgFixIds.push(fix.nsgId);
           if (!actions.includes("nsg-fix")) actions.push("nsg-fix");
           why.push(
-            `nsg-fix: Deny Internet to RDP at priority ${fix.denyPriority} in ${fix.nsgName}, above ${exposing.map((e) => `${e.rule} (${e.priority})`).join(", ")}`,
+            `nsg-fix: Deny Internet to RDP at priority ${fix.denyPriority} in ${fix.nsgName}, ` +
+              `above ${exposing.map((e) => `${e.rule} (${e.priority})`).join(", ")}`,
           );
           const keep = (nsg.locks ?? []).filter((l) => l.level.toLowerCase() === "cannotdelete");
           if (keep.length > 0) {

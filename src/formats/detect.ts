@@ -52,7 +52,8 @@ export function parseDocument(doc: JsonDocument, opts: ParseOptions = {}): Parse
     // deeper than the stack. Say which file and why instead of "internal error".
     if (e instanceof RangeError && /call stack/i.test(e.message)) {
       throw new InputError(
-        `${doc.file}: JSON nested ${maxDepth(doc.text).toLocaleString("en-US")} levels deep, too deep to read as ${format}`,
+        `${doc.file}: JSON nested ${maxDepth(doc.text).toLocaleString("en-US")} levels deep, ` +
+          `too deep to read as ${format}`,
       );
     }
     throw e;

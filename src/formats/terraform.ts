@@ -150,7 +150,9 @@ export function parseTerraform(doc: JsonDocument): ParsedInput {
         nsgName,
         key: groupKey(rg, values.network_security_group_name),
         ref: configAddress(r.address),
-        why: "its network_security_group_name is known only after apply and does not refer to exactly one NSG of the plan",
+        why:
+          "its network_security_group_name is known only after apply " +
+          "and does not refer to exactly one NSG of the plan",
       });
     } else if (r.type === "azurerm_windows_virtual_machine") {
       const bd = values.boot_diagnostics;

@@ -145,7 +145,9 @@ function parseAddressUncached(raw: string, trustedTags: ReadonlySet<string>, rol
     if (trustedTags.has(lower)) return { ok: true, value: { set: atom(`tag:${lower}`), kind: "trusted-tag", text } };
     return {
       ok: false,
-      reason: `unknown service tag '${text}': its address ranges cannot be evaluated (add it to trustedSourcePrefixes if it is trusted)`,
+      reason:
+        `unknown service tag '${text}': its address ranges cannot be evaluated ` +
+        "(add it to trustedSourcePrefixes if it is trusted)",
     };
   }
   return { ok: false, reason: `'${text}' is not an IP address, CIDR, range or service tag` };

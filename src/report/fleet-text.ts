@@ -28,7 +28,8 @@ export function renderAuditText(doc: AuditDocument): string {
   const lines = doc.vms.map((vm) => {
     const details = vmDetails(vm);
     const where = `${vm.resourceGroup}/${vm.subscriptionId}`;
-    return `${vm.status.join(",").toUpperCase().padEnd(20)} ${vm.name}  ${where}${details.length ? `  ${details.join("; ")}` : ""}`;
+    const status = vm.status.join(",").toUpperCase().padEnd(20);
+    return `${status} ${vm.name}  ${where}${details.length ? `  ${details.join("; ")}` : ""}`;
   });
   const count = (s: string) => doc.vms.filter((v) => v.status.includes(s as never)).length;
   const counts = ["compliant", "drifted", "unhardened", "exposed", "unreachable", "unknown"].map(

@@ -16,8 +16,8 @@ const COLORS = {
  * only start with what the report itself writes.
  */
 export function safeText(s: string): string {
-  // eslint-disable-next-line no-control-regex
   return s.replace(
+    // eslint-disable-next-line no-control-regex -- matches control characters on purpose, to escape them
     /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g,
     (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`,
   );
@@ -64,7 +64,8 @@ export function renderText(report: ScanReport, opts: { color: boolean }): string
           const exposed = n > 1_000_000n ? exposedCount(f.exposure) : f.exposure.sources.join(", ");
           const written = safeText(f.exposure.sourceAsWritten.join(", "));
           lines.push(
-            `      ${f.exposure.protocol} port(s) ${f.exposure.ports.join(", ")}; source as written: ${written}; exposed: ${exposed}`,
+            `      ${f.exposure.protocol} port(s) ${f.exposure.ports.join(", ")}; ` +
+              `source as written: ${written}; exposed: ${exposed}`,
           );
         }
         if (f.suppressed)
@@ -77,13 +78,15 @@ export function renderText(report: ScanReport, opts: { color: boolean }): string
   const s = summarize(report);
   const verdict = s.error > 0 ? c("error", "FAIL") : s.warning > 0 ? c("warning", "WARN") : c("bold", "OK");
   lines.push(
-    `${verdict} ${s.files} file(s), ${s.nsgs} NSG(s), ${s.rulesEvaluated} rule(s): ${s.error} error(s), ${s.warning} warning(s), ${s.note} note(s), ${s.suppressed} suppressed`,
+    `${verdict} ${s.files} file(s), ${s.nsgs} NSG(s), ${s.rulesEvaluated} rule(s): ` +
+      `${s.error} error(s), ${s.warning} warning(s), ${s.note} note(s), ${s.suppressed} suppressed`,
   );
   if (report.skipped.length > 0)
     lines.push(
       c(
         "dim",
-        `skipped ${report.skipped.length} JSON file(s) of no known format: ${safeText(report.skipped.slice(0, 5).join(", "))}${report.skipped.length > 5 ? ", ..." : ""}`,
+        `skipped ${report.skipped.length} JSON file(s) of no known format: ` +
+          `${safeText(report.skipped.slice(0, 5).join(", "))}${report.skipped.length > 5 ? ", ..." : ""}`,
       ),
     );
   return lines.join("\n") + "\n";

@@ -49,14 +49,14 @@ describe("rdp-guard audit / plan / remediate (real process, fake ARM)", () => {
     const results = JSON.parse(r.stdout).runs[0].results as {
       ruleId: string;
       level: string;
-      locations: Record<string, any>[];
+      locations: { physicalLocation?: unknown; logicalLocations: { fullyQualifiedName: string }[] }[];
     }[];
     expect(results.map((x) => x.ruleId)).toEqual(expect.arrayContaining(["RDPG001", "RDPG020", "RDPG021"]));
     // Live findings point at the Azure resource (logical location), never at a made-up file.
     expect(r.stdout).not.toMatch(/"uri": "unknown"/);
     for (const x of results) {
       expect(x.locations[0]!.physicalLocation).toBeUndefined();
-      expect(x.locations[0]!.logicalLocations[0].fullyQualifiedName).toMatch(
+      expect(x.locations[0]!.logicalLocations[0]!.fullyQualifiedName).toMatch(
         /^\/subscriptions\/[^/]+\/resourceGroups\/[^/]+\/providers\/Microsoft\.Compute\/virtualMachines\//,
       );
     }

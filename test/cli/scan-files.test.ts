@@ -33,31 +33,35 @@ describe("issue 12.8: files", () => {
     expect(r.stderr).toMatch(/dangling\.json: skipped, symbolic link to .*gone\.json cannot be followed/);
   });
 
-  it("refuses --output over an input reached through a symlink, inside a scanned folder, or as --config/--parameters", async () => {
-    const input = path.join(tmp, "in.json");
-    copyFileSync(AZ, input);
-    const original = readFileSync(input, "utf8");
-    symlinkSync(input, path.join(tmp, "link.json"));
-    const config = path.join(tmp, "config.json");
-    writeFileSync(config, "{}");
-    const params = path.join(tmp, "params.json");
-    writeFileSync(params, JSON.stringify({ parameters: {} }));
-    const cases: string[][] = [
-      ["scan", path.join(tmp, "link.json"), "--output", input],
-      ["scan", input, "--output", path.join(tmp, "link.json")],
-      ["scan", tmp, "--output", input],
-      ["scan", AZ, "--config", config, "--output", config],
-      ["scan", AZ, "--parameters", params, "--output", params],
-    ];
-    for (const args of cases) {
-      const r = await runCli(args);
-      expect(r.code, args.join(" ")).toBe(2);
-      expect(r.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
-      expect(r.stderr).toMatch(/refusing to write the report over one of the input files/);
-    }
-    expect(readFileSync(input, "utf8")).toBe(original);
-    expect(readFileSync(config, "utf8")).toBe("{}");
-  });
+  it(
+    "refuses --output over an input reached through a symlink, " +
+      "inside a scanned folder, or as --config/--parameters",
+    async () => {
+      const input = path.join(tmp, "in.json");
+      copyFileSync(AZ, input);
+      const original = readFileSync(input, "utf8");
+      symlinkSync(input, path.join(tmp, "link.json"));
+      const config = path.join(tmp, "config.json");
+      writeFileSync(config, "{}");
+      const params = path.join(tmp, "params.json");
+      writeFileSync(params, JSON.stringify({ parameters: {} }));
+      const cases: string[][] = [
+        ["scan", path.join(tmp, "link.json"), "--output", input],
+        ["scan", input, "--output", path.join(tmp, "link.json")],
+        ["scan", tmp, "--output", input],
+        ["scan", AZ, "--config", config, "--output", config],
+        ["scan", AZ, "--parameters", params, "--output", params],
+      ];
+      for (const args of cases) {
+        const r = await runCli(args);
+        expect(r.code, args.join(" ")).toBe(2);
+        expect(r.stderr.trim().split("\n"), args.join(" ")).toHaveLength(1);
+        expect(r.stderr).toMatch(/refusing to write the report over one of the input files/);
+      }
+      expect(readFileSync(input, "utf8")).toBe(original);
+      expect(readFileSync(config, "utf8")).toBe("{}");
+    },
+  );
 
   it("reads a UTF-16LE file with a BOM (az ... > x.json in Windows PowerShell 5.1)", async () => {
     const r = await runCli(["scan", fixture("shapes/az-utf16le-bom.json")]);

@@ -187,7 +187,8 @@ describe("rdp-guard from the installed package", () => {
         process.execPath,
         [
           "-e",
-          `const t=process.hrtime.bigint();require(${JSON.stringify(sub)});console.log(Number(process.hrtime.bigint()-t)/1e6)`,
+          "const t=process.hrtime.bigint();" +
+            `require(${JSON.stringify(sub)});console.log(Number(process.hrtime.bigint()-t)/1e6)`,
         ],
         { cwd: app, env, encoding: "utf8" },
       );
@@ -224,7 +225,9 @@ function writePlan(file: string): void {
       },
       vms: [
         {
-          id: "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg/providers/Microsoft.Compute/virtualMachines/vm1",
+          id:
+            "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg" +
+            "/providers/Microsoft.Compute/virtualMachines/vm1",
           name: "vm1",
           subscriptionId: "00000000-0000-0000-0000-000000000001",
           resourceGroup: "rg",
@@ -326,11 +329,14 @@ async function main(): Promise<void> {
   const urn = await new Promise<string>((resolve) => h.urn.apply(resolve));
   await new Promise((resolve) => h.extension.urn.apply(resolve)); // registered after its inputs resolve
   const script = decodeHardeningCommand(commands[0]!);
-  const { findings } = scanNsgs([{ id: "nsg1", name: "nsg1", type: "azure-native:network:NetworkSecurityGroup", rules: [{
-    name: "rdp", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp",
-    sourceAddressPrefix: "*", destinationAddressPrefix: "*", destinationPortRange: "3389",
-  }] }], DEFAULT_CONFIG);
-  console.log(JSON.stringify({ urn, version: /\\$Version = '([^']*)'/.exec(script)?.[1], checks: findings.map((f) => f.checkId) }));
+  const { findings } = scanNsgs([{
+    id: "nsg1", name: "nsg1", type: "azure-native:network:NetworkSecurityGroup", rules: [{
+      name: "rdp", priority: 100, direction: "Inbound", access: "Allow", protocol: "Tcp",
+      sourceAddressPrefix: "*", destinationAddressPrefix: "*", destinationPortRange: "3389",
+    }],
+  }], DEFAULT_CONFIG);
+  const version = /\\$Version = '([^']*)'/.exec(script)?.[1];
+  console.log(JSON.stringify({ urn, version, checks: findings.map((f) => f.checkId) }));
 }
 main().catch((e: unknown) => { console.error(e); process.exit(1); });
 `,
@@ -356,7 +362,8 @@ main().catch((e: unknown) => { console.error(e); process.exit(1); });
         process.execPath,
         [
           "-e",
-          `const t=process.hrtime.bigint();require(${JSON.stringify(sub)});console.log(Number(process.hrtime.bigint()-t)/1e6)`,
+          "const t=process.hrtime.bigint();" +
+            `require(${JSON.stringify(sub)});console.log(Number(process.hrtime.bigint()-t)/1e6)`,
         ],
         { cwd: app, env, encoding: "utf8" },
       );

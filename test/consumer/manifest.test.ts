@@ -74,18 +74,22 @@ describe("package.json", () => {
     expect([...missing]).toEqual([]);
   });
 
-  it("the policy pack imports only azure-rdp-guard, the Pulumi SDKs and its own files; its version is the package's", () => {
-    const pack = read("policies/package.json");
-    expect(pack.version).toBe(root.version);
-    expect(pack.dependencies?.["azure-rdp-guard"]).toBe("file:..");
-    for (const f of files(path.join(ROOT, "policies"), /\.ts$/)) {
-      for (const s of specifiers(f)) {
-        const ok =
-          s.startsWith("./") ||
-          /^azure-rdp-guard(\/|$)/.test(s) ||
-          Object.keys(pack.dependencies ?? {}).includes(packageOf(s));
-        expect(ok, `${path.relative(ROOT, f)} imports ${s}`).toBe(true);
+  it(
+    "the policy pack imports only azure-rdp-guard, the Pulumi SDKs and its own files; " +
+      "its version is the package's",
+    () => {
+      const pack = read("policies/package.json");
+      expect(pack.version).toBe(root.version);
+      expect(pack.dependencies?.["azure-rdp-guard"]).toBe("file:..");
+      for (const f of files(path.join(ROOT, "policies"), /\.ts$/)) {
+        for (const s of specifiers(f)) {
+          const ok =
+            s.startsWith("./") ||
+            /^azure-rdp-guard(\/|$)/.test(s) ||
+            Object.keys(pack.dependencies ?? {}).includes(packageOf(s));
+          expect(ok, `${path.relative(ROOT, f)} imports ${s}`).toBe(true);
+        }
       }
-    }
-  });
+    },
+  );
 });

@@ -128,15 +128,18 @@ describe("locks on the NSG a fix writes to are planned for, not discovered by a 
     },
   );
 
-  it("a CanNotDelete lock on the NSG lets the Deny be added and says it cannot be removed while the lock stands", async () => {
-    const f = new FleetBuilder();
-    const nsg = vmWithNetNsg(f, "vm-cnd");
-    f.lock(nsg, "keep", "CanNotDelete");
-    const plan = buildPlan(await auditOf(f.build()));
-    expect(plan.vms[0]!.actions).toEqual(["online-rerun", "nsg-fix"]);
-    expect(plan.vms[0]!.blocked).toBeUndefined();
-    expect(plan.vms[0]!.why.join("\n")).toMatch(/nsg-fix note: nsg-vm-cnd is under CanNotDelete lock keep/);
-  });
+  it(
+    "a CanNotDelete lock on the NSG lets the Deny be added " + "and says it cannot be removed while the lock stands",
+    async () => {
+      const f = new FleetBuilder();
+      const nsg = vmWithNetNsg(f, "vm-cnd");
+      f.lock(nsg, "keep", "CanNotDelete");
+      const plan = buildPlan(await auditOf(f.build()));
+      expect(plan.vms[0]!.actions).toEqual(["online-rerun", "nsg-fix"]);
+      expect(plan.vms[0]!.blocked).toBeUndefined();
+      expect(plan.vms[0]!.why.join("\n")).toMatch(/nsg-fix note: nsg-vm-cnd is under CanNotDelete lock keep/);
+    },
+  );
 });
 
 describe("could not read is never compliant (issue 11 defect 12)", () => {

@@ -23,13 +23,22 @@ async function start(fleet = scenarioFleet(), opts: FakeArmOptions = {}): Promis
   return server;
 }
 
+/** The fields of the fake's answers these tests read: Resource Graph and Locks pages, ARM error bodies. */
+interface RawBody {
+  data?: unknown[];
+  count?: number;
+  $skipToken?: string;
+  value?: { name: string }[];
+  error?: { code: string; details: { code: string; message: string }[] };
+}
+
 /** A raw call to the fake, to check what it answers on its own. */
 function raw(
   s: FakeArmServer,
   method: string,
   path: string,
   body?: unknown,
-): Promise<{ status: number; headers: Record<string, unknown>; json: any }> {
+): Promise<{ status: number; headers: Record<string, unknown>; json: RawBody }> {
   return new Promise((resolve, reject) => {
     const req = request(
       `${s.url}${path}`,
@@ -38,7 +47,7 @@ function raw(
         let text = "";
         res.on("data", (d: Buffer) => (text += d.toString()));
         res.on("end", () =>
-          resolve({ status: res.statusCode ?? 0, headers: res.headers, json: JSON.parse(text || "null") }),
+          resolve({ status: res.statusCode ?? 0, headers: res.headers, json: JSON.parse(text || "null") as RawBody }),
         );
       },
     );
@@ -62,9 +71,9 @@ describe("fake Resource Graph (rules from the service's docs and spec)", () => {
       subscriptions: [SUB_B],
     });
     expect(table.status).toBe(400);
-    expect(table.json.error.code).toBe("BadRequest");
-    expect(table.json.error.details[0].code).toBe("InvalidQuery");
-    expect(table.json.error.details[1].message).toMatch(/does not refer to any known table/);
+    expect(table.json.error!.code).toBe("BadRequest");
+    expect(table.json.error!.details[0]!.code).toBe("InvalidQuery");
+    expect(table.json.error!.details[1]!.message).toMatch(/does not refer to any known table/);
   });
 
   it("pages at most 1,000 rows and rejects a larger $top", async () => {
@@ -100,8 +109,8 @@ describe("fake Management Locks API (locks.json 2020-05-01)", () => {
     f.lock(vm, "vm-lock", "CanNotDelete");
     const s = await start(f.build());
     const names = async (scope: string) =>
-      (await raw(s, "GET", `${scope}/providers/Microsoft.Authorization/locks?api-version=2020-05-01`)).json.value
-        .map((l: { name: string }) => l.name)
+      (await raw(s, "GET", `${scope}/providers/Microsoft.Authorization/locks?api-version=2020-05-01`)).json
+        .value!.map((l) => l.name)
         .sort();
     expect(await names(`/subscriptions/${SUB_A}`)).toEqual(["rg-lock", "sub-lock", "vm-lock"]);
     expect(await names(rg)).toEqual(["rg-lock", "vm-lock"]);

@@ -122,23 +122,26 @@ describe("cumulative remediation state (issue 11 defect 4)", () => {
     ).toThrow(/--remove .*typo: no VM or NSG with this id in the remediation state/);
   });
 
-  it("refuses an edited plan: Internet-wide trusted prefixes, ids that disagree with names, another cloud", async () => {
-    const p1 = await planOf(fleetAt(1), new Date("2026-11-26T10:00:00Z"));
-    const fix = p1.nsgFixes[0]!;
-    for (const prefixes of [["*"], ["0.0.0.0/0"], ["Internet"], ["::/0"]]) {
-      const edited = { ...p1, nsgFixes: [{ ...fix, allowPriority: 298, trustedPrefixes: prefixes }] };
-      expect(() => nextDesiredState(undefined, { plan: edited })).toThrow(/would let the Internet reach RDP/);
-    }
-    const narrow = { ...p1, nsgFixes: [{ ...fix, allowPriority: 298, trustedPrefixes: ["198.51.100.0/24"] }] };
-    expect(nextDesiredState(undefined, { plan: narrow }).nsgFixes[0]!.trustedPrefixes).toEqual(["198.51.100.0/24"]);
-    const renamed = { ...p1, vms: p1.vms.map((v) => (v.name === "vm-1" ? { ...v, name: "vm-other" } : v)) };
-    expect(() => nextDesiredState(undefined, { plan: renamed })).toThrow(/VM id .*vm-1 does not match its name/);
-    const gov = nextDesiredState(undefined, { plan: { ...p1, cloud: "AzureUSGovernment" } });
-    expect(() => nextDesiredState(gov, { plan: { ...p1, cloud: "AzureChinaCloud" } })).toThrow(/one stack per cloud/);
-    expect(() => parseDesiredState({ kind: "something-else" }, "out.json")).toThrow(
-      /out\.json: not an rdp-guard remediation state/,
-    );
-  });
+  it(
+    "refuses an edited plan: Internet-wide trusted prefixes, " + "ids that disagree with names, another cloud",
+    async () => {
+      const p1 = await planOf(fleetAt(1), new Date("2026-11-26T10:00:00Z"));
+      const fix = p1.nsgFixes[0]!;
+      for (const prefixes of [["*"], ["0.0.0.0/0"], ["Internet"], ["::/0"]]) {
+        const edited = { ...p1, nsgFixes: [{ ...fix, allowPriority: 298, trustedPrefixes: prefixes }] };
+        expect(() => nextDesiredState(undefined, { plan: edited })).toThrow(/would let the Internet reach RDP/);
+      }
+      const narrow = { ...p1, nsgFixes: [{ ...fix, allowPriority: 298, trustedPrefixes: ["198.51.100.0/24"] }] };
+      expect(nextDesiredState(undefined, { plan: narrow }).nsgFixes[0]!.trustedPrefixes).toEqual(["198.51.100.0/24"]);
+      const renamed = { ...p1, vms: p1.vms.map((v) => (v.name === "vm-1" ? { ...v, name: "vm-other" } : v)) };
+      expect(() => nextDesiredState(undefined, { plan: renamed })).toThrow(/VM id .*vm-1 does not match its name/);
+      const gov = nextDesiredState(undefined, { plan: { ...p1, cloud: "AzureUSGovernment" } });
+      expect(() => nextDesiredState(gov, { plan: { ...p1, cloud: "AzureChinaCloud" } })).toThrow(/one stack per cloud/);
+      expect(() => parseDesiredState({ kind: "something-else" }, "out.json")).toThrow(
+        /out\.json: not an rdp-guard remediation state/,
+      );
+    },
+  );
 
   it("plan refuses an Internet-wide trusted prefix (run through the engine)", async () => {
     const p = await planOf(fleetAt(1), new Date("2026-11-26T10:00:00Z"), {

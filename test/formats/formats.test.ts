@@ -55,17 +55,20 @@ describe("ARM and compiled Bicep", () => {
     expect(findings).toEqual([]);
   });
 
-  it("reports unresolvable expressions and copy loops as unevaluable, and evaluates nested inner-scope deployments", () => {
-    const { findings } = scanFile(fixture("arm-expressions.json"));
-    expect(summary(findings)).toEqual([
-      "RDPG001:nested-rdp",
-      "RDPG003:-",
-      "RDPG003:rdp-from-param",
-      "RDPG003:rdp-from-reference",
-    ]);
-    const param = findings.find((f) => f.rule?.name === "rdp-from-param")!;
-    expect(param.message).toContain("[parameters('rdpSource')]");
-  });
+  it(
+    "reports unresolvable expressions and copy loops as unevaluable, " + "and evaluates nested inner-scope deployments",
+    () => {
+      const { findings } = scanFile(fixture("arm-expressions.json"));
+      expect(summary(findings)).toEqual([
+        "RDPG001:nested-rdp",
+        "RDPG003:-",
+        "RDPG003:rdp-from-param",
+        "RDPG003:rdp-from-reference",
+      ]);
+      const param = findings.find((f) => f.rule?.name === "rdp-from-param")!;
+      expect(param.message).toContain("[parameters('rdpSource')]");
+    },
+  );
 
   it("a parameters file resolves what the template leaves open", () => {
     const params = readParametersFile(doc(fixture("arm-expressions.parameters.json")));
@@ -124,19 +127,22 @@ describe("az CLI export", () => {
 });
 
 describe("Pulumi preview and stack export", () => {
-  it("preview: classic NSG + standalone rule; UDP warning, computed source as note, split /1 halves as exposure", () => {
-    const { findings } = scanFile(fixture("pulumi-preview.json"));
-    expect(findings.map((f) => `${f.checkId}:${f.rule?.name ?? "-"}:${f.severity}`).sort()).toEqual(
-      [
-        "RDPG002:rdp-udp:warning",
-        "RDPG004:rdp-computed:note",
-        "RDPG001:rdp-ranges:error",
-        // the classic WindowsVirtualMachine has no boot_diagnostics block (= disabled) and no hardening
-        "RDPG010:-:note",
-        "RDPG011:-:note",
-      ].sort(),
-    );
-  });
+  it(
+    "preview: classic NSG + standalone rule; " + "UDP warning, computed source as note, split /1 halves as exposure",
+    () => {
+      const { findings } = scanFile(fixture("pulumi-preview.json"));
+      expect(findings.map((f) => `${f.checkId}:${f.rule?.name ?? "-"}:${f.severity}`).sort()).toEqual(
+        [
+          "RDPG002:rdp-udp:warning",
+          "RDPG004:rdp-computed:note",
+          "RDPG001:rdp-ranges:error",
+          // the classic WindowsVirtualMachine has no boot_diagnostics block (= disabled) and no hardening
+          "RDPG010:-:note",
+          "RDPG011:-:note",
+        ].sort(),
+      );
+    },
+  );
 
   it("stack export: a Bastion-style NSG is clean; the hardened VM with boot diagnostics has no hints", () => {
     const { input, findings } = scanFile(fixture("stack-export-azure-native.json"));

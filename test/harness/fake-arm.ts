@@ -114,6 +114,7 @@ export class FakeArmServer {
 
   static async start(fleet: FakeFleet, opts: FakeArmOptions = {}): Promise<FakeArmServer> {
     const { key, cert } = testCertificate();
+    // eslint-disable-next-line prefer-const -- the request handler reads it; it is set once the server listens
     let self: FakeArmServer | undefined;
     const server = createServer({ key, cert }, (req, res) => {
       let body = "";
@@ -161,8 +162,9 @@ export class FakeArmServer {
         );
       if (req.method === "GET" && iv) {
         this.stats.instanceViews++;
-        const id =
-          `/subscriptions/${iv[1]}/resourceGroups/${iv[2]}/providers/Microsoft.Compute/virtualMachines/${iv[3]}`.toLowerCase();
+        const id = (
+          `/subscriptions/${iv[1]}/resourceGroups/${iv[2]}` + `/providers/Microsoft.Compute/virtualMachines/${iv[3]}`
+        ).toLowerCase();
         const view = fleet.instanceViews.get(id);
         if (!view)
           return send(res, 404, {

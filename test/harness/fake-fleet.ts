@@ -95,12 +95,13 @@ export class FleetBuilder {
     otherCse?: string;
   }): string {
     const { sub, rg, name } = opts;
-    const vmId = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Compute/virtualMachines/${name}`;
-    const nicId = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/networkInterfaces/${name}-nic`;
+    const rgId = `/subscriptions/${sub}/resourceGroups/${rg}`;
+    const vmId = `${rgId}/providers/Microsoft.Compute/virtualMachines/${name}`;
+    const nicId = `${rgId}/providers/Microsoft.Network/networkInterfaces/${name}-nic`;
     const os = opts.os ?? "Windows";
     const power = opts.power ?? "running";
     if (opts.publicIp && opts.publicIpSku !== null) {
-      const pipId = `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/publicIPAddresses/${name}-ip`;
+      const pipId = `${rgId}/providers/Microsoft.Network/publicIPAddresses/${name}-ip`;
       this.rows.push({
         id: pipId,
         name: `${name}-ip`,
@@ -136,7 +137,7 @@ export class FleetBuilder {
               ...(opts.publicIp
                 ? {
                     publicIPAddress: {
-                      id: `/subscriptions/${sub}/resourceGroups/${rg}/providers/Microsoft.Network/publicIPAddresses/${name}-ip`,
+                      id: `${rgId}/providers/Microsoft.Network/publicIPAddresses/${name}-ip`,
                     },
                   }
                 : {}),
@@ -365,7 +366,9 @@ export function largeFleet(count: number): FakeFleet {
   }
   for (let i = 0; i < count; i++) {
     const sub = subs[i % subs.length]!;
-    const subnet = `/subscriptions/${sub}/resourceGroups/rg-0/providers/Microsoft.Network/virtualNetworks/vnet/subnets/${i % 10 === 0 ? "open" : "closed"}`;
+    const subnet =
+      `/subscriptions/${sub}/resourceGroups/rg-0/providers/Microsoft.Network/virtualNetworks/vnet/subnets/` +
+      (i % 10 === 0 ? "open" : "closed");
     f.vm({
       sub,
       rg: `rg-${i % 50}`,

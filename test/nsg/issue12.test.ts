@@ -126,7 +126,8 @@ describe("issue 12.3: only fields that can change the verdict make a rule uneval
   it("resourceId(), subscriptionResourceId() and extensionResourceId() resolve statically", () => {
     const scope = { parameter: () => "p", variable: () => "v" };
     expect(evaluateArmString("[resourceId('Microsoft.Network/applicationSecurityGroups', 'admins')]", scope)).toBe(
-      "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}/providers/Microsoft.Network/applicationSecurityGroups/admins",
+      "/subscriptions/{subscriptionId}/resourceGroups/{resourceGroupName}" +
+        "/providers/Microsoft.Network/applicationSecurityGroups/admins",
     );
     expect(
       evaluateArmString(
@@ -255,6 +256,7 @@ describe("issue 12.10: output safety", () => {
     const evil = "nsg\n::add-mask::secret\u001b[2J\r";
     const findings = scanNsgs([nsg([rule({ name: "r\n::error::boom" })], evil)], DEFAULT_CONFIG).findings;
     const text = report(findings);
+    // eslint-disable-next-line no-control-regex -- looks for raw control characters on purpose: none may reach output
     expect(text).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f]/);
     expect(text.split("\n").some((l) => l.trimStart().startsWith("::"))).toBe(false);
     expect(text).toContain("\\u001b[2J");

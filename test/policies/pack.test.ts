@@ -115,21 +115,24 @@ describe("nsg-no-internet-rdp (Analyze)", () => {
     ]);
   });
 
-  it("reports a source unknown during preview as advisory, while a known exposure in the same NSG still blocks", async () => {
-    const unknownOnly = byPolicy(
-      await pack.analyze(nativeNsg([rdpRule({ sourceAddressPrefix: UNKNOWN })])),
-      "nsg-no-internet-rdp",
-    );
-    expect(unknownOnly.map((d) => d.enforcementLevel)).toEqual(["advisory"]);
-    expect(unknownOnly[0]!.message).toContain("[RDPG004]");
-    const mixed = byPolicy(
-      await pack.analyze(
-        nativeNsg([rdpRule({ name: "computed", priority: 300, sourceAddressPrefix: UNKNOWN }), rdpRule()]),
-      ),
-      "nsg-no-internet-rdp",
-    );
-    expect(mixed.map((d) => d.enforcementLevel).sort()).toEqual(["advisory", "mandatory"]);
-  });
+  it(
+    "reports a source unknown during preview as advisory, " + "while a known exposure in the same NSG still blocks",
+    async () => {
+      const unknownOnly = byPolicy(
+        await pack.analyze(nativeNsg([rdpRule({ sourceAddressPrefix: UNKNOWN })])),
+        "nsg-no-internet-rdp",
+      );
+      expect(unknownOnly.map((d) => d.enforcementLevel)).toEqual(["advisory"]);
+      expect(unknownOnly[0]!.message).toContain("[RDPG004]");
+      const mixed = byPolicy(
+        await pack.analyze(
+          nativeNsg([rdpRule({ name: "computed", priority: 300, sourceAddressPrefix: UNKNOWN }), rdpRule()]),
+        ),
+        "nsg-no-internet-rdp",
+      );
+      expect(mixed.map((d) => d.enforcementLevel).sort()).toEqual(["advisory", "mandatory"]);
+    },
+  );
 
   it("a rule list that is entirely unknown during preview is advisory, not a pass and not a block", async () => {
     const ds = byPolicy(
