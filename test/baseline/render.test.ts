@@ -5,7 +5,6 @@ import { resolveOptions } from "../../src/baseline/options";
 import { BaselineError } from "../../src/errors";
 import { renderHardeningScript } from "../../src/baseline/render-online";
 import { actionSteps, observedSettings, registrySettings } from "../../src/baseline/settings";
-import { commandNames, unguardedMutations } from "../harness/powershell";
 import { LARGEST, optionsArb, renderArb } from "./arbitraries";
 
 /** The `Set-Baseline` line of a registry setting, as the renderer must write it. */
@@ -34,72 +33,66 @@ describe("renderHardeningScript", () => {
       const settings = registrySettings(resolveOptions(o));
       for (const s of settings) {
         const value = typeof s.value === "number" ? String(s.value) : `'${s.value}'`;
-        expect(script).toContain(`Set-Baseline '${s.id}' '${s.key}' '${s.name}' ${PS_KIND[s.type]} ${value} ${s.reboot ? 1 : 0} ${s.minBuild ?? 0}`);
+        const rdp = { none: 0, health: 1, "restart-termservice": 2 }[s.rdp];
+        expect(script).toContain(`,@('${s.id}', '${s.key}', '${s.name}', '${PS_KIND[s.type]}', ${value}, ${s.reboot ? 1 : 0}, ` +
+          `${s.minBuild ?? 0}, ${s.absentIsDefaultFromBuild ?? 0}, ${rdp})`);
       }
-      expect((script.match(/^Set-Baseline /gm) ?? []).length).toBe(settings.length);
-      for (const s of observedSettings(resolveOptions(o))) expect(script).toContain(`Get-Observed '${s.id}'`);
+      const rows = /^\$Registry = @\(\n([\s\S]*?)\n\)$/m.exec(script)![1]!.split("\n");
+      expect(rows.length).toBe(settings.length);
+      for (const s of observedSettings(resolveOptions(o))) expect(script).toContain(`,@('${s.id}', 'SYSTEM\\CurrentControlSet\\${s.key}'`);
     }), { numRuns: 50 });
   });
 
   it("Set-Baseline reads, compares, backs up, then sets and reports, in that order", () => {
     const script = renderHardeningScript({}, { mode: "enforce" });
-    const body = script.slice(script.indexOf("function Set-Baseline"), script.indexOf("function Get-Observed"));
+    const body = script.slice(script.indexOf("function Set-Baseline"), script.indexOf("function Get-RdpProblems"));
     const at = (s: string) => {
       const i = body.indexOf(s);
       expect(i, s).toBeGreaterThan(-1);
       return i;
     };
-    const read = at("Get-RegValue $path $Name");
-    const compare = at(`-eq "$Value" -and $current.kind -eq $Kind`);
+    const read = at("Get-RegValue $p $Name");
+    const compare = at(`-eq "$Value" -and $c.kind -eq $Kind`);
     const audit = at("if ($Mode -ne 'enforce')");
-    const backup = at("Backup-Key $reg");
-    const set = at("New-ItemProperty");
-    const report = at("Add-Result $Id $Value $found 'set' 'changed'");
+    const backup = at("Backup-Key $p");
+    const set = at("Set-RegValue $p $Name $Kind $Value");
+    const report = at("Add-Result $Id $Value $found 'changed'");
     expect([read, compare, audit, backup, set, report]).toEqual([...[read, compare, audit, backup, set, report]].sort((a, b) => a - b));
   });
 
   it("renders each enabled runbook step and omits disabled ones", async () => {
     const markers: Record<string, RegExp> = {
-      "machinekeys-acl": /Add-Result 'machinekeys-acl'/, "rdp-certificate": /Cert:\\LocalMachine\\Remote Desktop/,
-      "rdp-firewall": /RemoteDesktop-UserMode-In-TCP/, "rdp-port-conflict": /Get-NetTCPConnection -LocalPort \$RdpPort/,
-      "serial-console": /'\/ems', '\{current\}', 'on'/, "gpo-overrides": /Test-PolicyOverride 'SOFTWARE\\Policies/,
+      "machinekeys-acl": /^\$Grants = @\(\n,@\('S-1-5-18'/m, "rdp-certificate": /^\$RenewCertificate = \$true$/m,
+      "rdp-firewall": /RemoteDesktop-UserMode-In-TCP/, "rdp-port-conflict": /Get-Listeners \$RdpPort/,
+      "serial-console": /,@\('ems-os', '\{current\}', 'ems', 'yes', '\/ems \{current\} on'\)/,
+      "gpo-overrides": /,@\('gpo:UserAuthentication', 'SOFTWARE\\Policies/,
     };
     await fc.assert(fc.asyncProperty(optionsArb, async (o) => {
       const script = renderHardeningScript(o, { mode: "enforce" });
       for (const step of actionSteps(resolveOptions(o))) expect(markers[step.id]!.test(script), step.id).toBe(step.enabled);
-      const names = await commandNames(script);
-      if (resolveOptions(o).machineKeysAcl) expect(names.has("icacls.exe")).toBe(true);
-      if (resolveOptions(o).serialConsole) expect(names.has("bcdedit.exe")).toBe(true);
     }), { numRuns: 30 });
   });
 
   it("keeps the runbook's icacls grants, by SID so localized Windows works", () => {
     const script = renderHardeningScript({}, { mode: "enforce" });
     for (const grant of ["*S-1-5-18:(F)", "*S-1-5-20:(R)", "*S-1-5-32-544:(F)"]) expect(script).toContain(grant);
-    expect(script).toContain("/save (Join-Path $Backup 'MachineKeys.acl')");
+    expect(script).toContain("$acl = Join-Path $Backup 'MachineKeys.acl'");
+    expect(script).toContain("Invoke-Native icacls.exe $mk /save $acl /t /c");
     expect(script).toContain("BeforeScript_permissions.txt");
     expect(script).toContain("AfterScript_permissions.txt");
   });
 
   it("TLS 1.0/1.1 are enabled only with legacyTls; by default they are only observed", () => {
     const secure = renderHardeningScript({}, { mode: "enforce" });
-    expect(secure).not.toMatch(/Set-Baseline 'tls1[01]-/);
-    expect(secure).toMatch(/Get-Observed 'tls10-server-enabled'/);
-    expect(secure).toMatch(/Set-Baseline 'tls12-server-enabled'/);
-    expect(secure).toMatch(/Set-Baseline 'tls13-server-enabled' .* 20348$/m);
-    expect(renderHardeningScript({ legacyTls: true }, { mode: "enforce" })).toMatch(/Set-Baseline 'tls10-server-enabled'/);
+    const set = (id: string) => new RegExp(`,@\\('${id}', '[^']*', '[^']*', 'DWord'`);
+    expect(secure).not.toMatch(set("tls1[01]-server-enabled"));
+    expect(secure).toMatch(/,@\('tls10-server-enabled', 'SYSTEM\\CurrentControlSet\\/);
+    expect(secure).toMatch(set("tls12-server-enabled"));
+    expect(secure).toMatch(/,@\('tls13-server-enabled', .*, 20348, 20348, 1\)$/m);
+    expect(renderHardeningScript({ legacyTls: true }, { mode: "enforce" })).toMatch(set("tls10-server-enabled"));
   });
 
-  it("in audit mode no command that changes the machine is reachable", async () => {
-    await fc.assert(fc.asyncProperty(optionsArb, fc.boolean(), async (o, allowReboot) => {
-      expect(await unguardedMutations(renderHardeningScript(o, { mode: "audit", allowReboot }))).toEqual([]);
-    }), { numRuns: 25 });
-  });
-
-  it("the audit guard check itself catches an unguarded change", async () => {
-    const script = renderHardeningScript({}, { mode: "audit" }).replace("if ($renew -and $Mode -eq 'enforce') {", "if ($renew) {");
-    expect(await unguardedMutations(script)).toEqual([expect.stringContaining("Restart-Service -Name SessionEnv")]);
-  });
+  // "Audit makes no mutating call" is proven by running the script: test/pester/online (audit on a VM broken every way).
 
   it("never redirects a native command's stderr (PowerShell 5.1 turns it into a terminating error under 'Stop')", () => {
     fc.assert(fc.property(optionsArb, renderArb, (o, r) => {
@@ -113,9 +106,9 @@ describe("renderHardeningScript", () => {
     expect(renderHardeningScript({}, { mode: "enforce" })).toContain("$AllowReboot = $false");
     expect(renderHardeningScript({}, { mode: "enforce", allowReboot: true })).toContain("$AllowReboot = $true");
     const script = renderHardeningScript({}, { mode: "enforce" });
-    expect(script).toMatch(/if \(\$Script:Reboot -and \$AllowReboot -and \$Mode -eq 'enforce'/);
-    expect(script).toContain("$Root = 'C:\\ProgramData\\azure-rdp-guard'");
-    expect(script).toMatch(/Write-Output \(\[ordered\]@\{[\s\S]*ConvertTo-Json -Compress\)\nexit \[int\]\(\$failed -gt 0\)\n$/);
+    expect(script).toContain("$sched = $S.Reboot -and $AllowReboot -and $Mode -eq 'enforce' -and -not $failed");
+    expect(script).toContain("$RootPath = 'C:\\ProgramData\\azure-rdp-guard'");
+    expect(script).toMatch(/\$sum \| ConvertTo-Json -Compress -Depth 4\n[\s\S]*\nexit 1\n\}\nexit 0\n$/);
   });
 
   it("rejects bad options, naming the field", () => {

@@ -72,7 +72,7 @@ describe("RdpHardening", () => {
     const script = decodeHardeningCommand(commandOf(ext.inputs));
     expect(script).toContain("$Mode = 'audit'");
     expect(script).toContain("$RdpPort = 3390");
-    expect(script).toMatch(/Set-Baseline 'tls10-server-enabled'/);
+    expect(script).toMatch(/,@\('tls10-server-enabled', '[^']*', 'Enabled', 'DWord'/);
   });
 
   it("rejects invalid options before anything is registered", () => {
