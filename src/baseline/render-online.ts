@@ -15,6 +15,11 @@ export interface RenderOptions {
   readonly allowReboot?: boolean;
   /** Tool version written into the report. */
   readonly version?: string;
+  /**
+   * Keep comments and indentation (default false). The compact form fits the CustomScript command line;
+   * the readable form is for deliveries without that limit (managed Run Command).
+   */
+  readonly readable?: boolean;
 }
 
 /** Where the script keeps its report and backups on the VM. */
@@ -76,7 +81,8 @@ export function renderHardeningScript(options: HardeningOptions, render: RenderO
     `$Tokens = @{ ${MACHINE_KEYS_GRANTS.map((g) => `${psq(g.sid)} = ${ps(g.token)}`).join("; ")} }`,
     rows("Bcd", steps.get("serial-console") ? bcdRows() : []),
   ].join("\n");
-  return compactScript(fillSettings(readTemplate("online.ps1"), "online.ps1", config));
+  const script = fillSettings(readTemplate("online.ps1"), "online.ps1", config);
+  return render.readable ? script : compactScript(script);
 }
 
 function bcdRows(): PsLiteral[][] {

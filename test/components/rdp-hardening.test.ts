@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CMD_LINE_LIMIT, decodeHardeningCommand } from "../../src/baseline/encode";
-import { scriptSha256 } from "../../src/baseline/render-online";
+import { renderHardeningScript, scriptSha256 } from "../../src/baseline/render-online";
+import { packageVersion } from "../../src/cli/version";
 import type { RdpHardening as RdpHardeningType } from "../../components/rdp-hardening";
 
 /*
@@ -38,7 +39,7 @@ const commandOf = (inputs: Record<string, unknown>): string => (unwrapSecret(inp
 describe("RdpHardening", () => {
   it("creates one CustomScript extension as a child, with the command only in protectedSettings", async () => {
     const c = new RdpHardening("web1", { resourceGroupName: "rg-web", vmName: "web-vm1", location: "westeurope", runId: "2026-11-26" });
-    const [urn, name] = await Promise.all([value(c.extension.urn), value(c.extensionName)]);
+    const [urn, name] = await Promise.all([value(c.extension!.urn), value(c.extensionName)]);
     expect(urn).toMatch(/azure-rdp-guard:index:RdpHardening\$azure-native:compute:VirtualMachineExtension::web1-cse$/);
     expect(name).toBe("azure-rdp-guard");
 
@@ -51,7 +52,7 @@ describe("RdpHardening", () => {
     });
     expect(ext.inputs.settings).toBeUndefined();
     expect(JSON.stringify(ext.inputs)).not.toMatch(/"settings":\{[^}]*commandToExecute/);
-    expect(await pulumi.isSecret(c.extension.protectedSettings)).toBe(true);
+    expect(await pulumi.isSecret(c.extension!.protectedSettings)).toBe(true);
 
     expect(unwrapSecret(ext.inputs.protectedSettings).secret).toBe(true);
     const command = commandOf(ext.inputs);
@@ -65,7 +66,7 @@ describe("RdpHardening", () => {
     const c = new RdpHardening("web2", {
       resourceGroupName: "rg", vmName: "vm2", mode: "audit", rdpPort: 3390, legacyTls: true, allowReboot: true, extensionName: "existing-cse",
     });
-    const [settings] = await Promise.all([value(c.settings), value(c.extension.urn)]);
+    const [settings] = await Promise.all([value(c.settings), value(c.extension!.urn)]);
     expect(settings).toMatchObject({ mode: "audit", allowReboot: true, rdpPort: 3390, legacyTls: true, securityLayer: "negotiate", certMinValidDays: 30 });
     const ext = registered.find((r) => r.name === "web2-cse")!;
     expect(ext.inputs.vmExtensionName).toBe("existing-cse");
@@ -80,5 +81,28 @@ describe("RdpHardening", () => {
     expect(() => new RdpHardening("bad", { resourceGroupName: "rg", vmName: "vm", rdpPort: 0 })).toThrow(/rdpPort/);
     expect(registered.filter((r) => r.name.startsWith("bad")).length).toBe(0);
     expect(registered.length).toBeGreaterThanOrEqual(before);
+  });
+
+  it("delivery 'runCommand' deploys the plain, readable script as a managed Run Command, no encoded command", async () => {
+    const c = new RdpHardening("web3", { resourceGroupName: "rg", vmName: "vm3", delivery: "runCommand", runId: "r2", rdpPort: 3390 });
+    const [sha] = await Promise.all([value(c.scriptSha256), value(c.runCommand!.urn)]);
+    expect(c.extension).toBeUndefined();
+    expect(registered.find((r) => r.name === "web3-cse")).toBeUndefined();
+    const run = registered.find((r) => r.name === "web3-run")!;
+    expect(run.type).toBe("azure-native:compute:VirtualMachineRunCommandByVirtualMachine");
+    expect(run.inputs).toMatchObject({
+      resourceGroupName: "rg", vmName: "vm3", runCommandName: "azure-rdp-guard", asyncExecution: false,
+      treatFailureAsDeploymentFailure: true, tags: { "rdp-guard-run-id": "r2" },
+    });
+    const script = (run.inputs.source as { script: string }).script;
+    // Plain text: what ASR's obfuscation rule and AMSI see is the script itself, comments included.
+    expect(script).toBe(renderHardeningScript({ rdpPort: 3390 }, { mode: "enforce", version: packageVersion(), readable: true }));
+    expect(script).toContain("#region seam");
+    expect(script).not.toMatch(/EncodedCommand|-Enc |iex /);
+    expect(sha).toBe(scriptSha256(script));
+  });
+
+  it("rejects an unknown delivery, naming the field", () => {
+    expect(() => new RdpHardening("bad2", { resourceGroupName: "rg", vmName: "vm", delivery: "blob" as "runCommand" })).toThrow(/delivery/);
   });
 });

@@ -32,21 +32,20 @@ $Bcd = @()
 #endregion
 
 $ErrorActionPreference = 'Stop'
-$ProgressPreference = 'SilentlyContinue'
 $HK = 'HKEY_LOCAL_MACHINE\'
 
 #region seam: everything that reads or changes Windows goes through these functions (the tests replace them)
 function Get-Root { $RootPath }
 function Test-RegKey($Path) { Test-Path -LiteralPath ('Registry::' + $Path) }
 function Get-RegValue($Path, $Name) {
-  $k = Get-Item -LiteralPath ('Registry::' + $Path) -ErrorAction SilentlyContinue
+  $k = Get-Item -LiteralPath ('Registry::' + $Path) -ErrorAction Ignore
   if ($null -eq $k -or $k.GetValueNames() -notcontains $Name) { return $null }
   @{ value = $k.GetValue($Name, $null, 'DoNotExpandEnvironmentNames'); kind = $k.GetValueKind($Name).ToString() }
 }
 # A $null kind removes the value (the undo of a value that did not exist).
 function Set-RegValue($Path, $Name, $Kind, $Value) {
   $p = 'Registry::' + $Path
-  if ($null -eq $Kind) { Remove-ItemProperty -LiteralPath $p -Name $Name -ErrorAction SilentlyContinue; return }
+  if ($null -eq $Kind) { Remove-ItemProperty -LiteralPath $p -Name $Name -ErrorAction Ignore; return }
   if (-not (Test-Path -LiteralPath $p)) { New-Item -Path $p -Force | Out-Null }
   New-ItemProperty -LiteralPath $p -Name $Name -PropertyType $Kind -Value $Value -Force | Out-Null
 }
@@ -64,9 +63,9 @@ function Set-Svc($Name, $Action) {
 }
 # Processes listening on a TCP port (what netstat -ano shows).
 function Get-Listeners($Port) {
-  @(Get-NetTCPConnection -LocalPort $Port -State Listen -ErrorAction SilentlyContinue | ForEach-Object { $_.OwningProcess } | Select-Object -Unique)
+  @(Get-NetTCPConnection -LocalPort $Port -State Listen -ErrorAction Ignore | ForEach-Object { $_.OwningProcess } | Select-Object -Unique)
 }
-function Get-ProcName($Id) { (Get-Process -Id $Id -ErrorAction SilentlyContinue).ProcessName }
+function Get-ProcName($Id) { (Get-Process -Id $Id -ErrorAction Ignore).ProcessName }
 function Get-Certs { @(Get-ChildItem -Path 'Cert:\LocalMachine\Remote Desktop') }
 # Without -DeleteKey: the key stays in MachineKeys, so the certificate can be added back.
 function Remove-Cert($Cert) { Remove-Item -Path ('Cert:\LocalMachine\Remote Desktop\' + $Cert.Thumbprint) }
@@ -78,19 +77,20 @@ function Add-Cert($Cert) {
 function Get-ListenerCert {
   (Get-CimInstance -Namespace root\cimv2\TerminalServices -ClassName Win32_TSGeneralSetting -Filter "TerminalName='RDP-Tcp'").SSLCertificateSHA1Hash
 }
-# '' when NETWORK SERVICE (TermService) can read the certificate's private key, else why not.
+# Nothing when NETWORK SERVICE (TermService) can read the certificate's private key (CAPI key in RSA\MachineKeys
+# or CNG key in Keys), else why not.
 function Test-CertKey($Cert) {
-  try { $k = [Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($Cert) } catch { $k = $null }
-  if ($null -eq $k) { return 'no readable private key' }
-  $n = $k.Key.UniqueName
-  if (-not $n) { $n = $k.CspKeyContainerInfo.UniqueKeyContainerName }
-  $f = @('RSA\MachineKeys', 'Keys') | ForEach-Object { "$env:ProgramData\Microsoft\Crypto\$_\$n" } | Where-Object { Test-Path -LiteralPath $_ }
-  if (-not $f) { return 'key file not found' }
-  if (-not (Test-Access (Get-Access @($f)[0]) $Tokens['S-1-5-20'] 131209)) { return 'NETWORK SERVICE cannot read the key' }
-  ''
+  try {
+    $k = [Security.Cryptography.X509Certificates.RSACertificateExtensions]::GetRSAPrivateKey($Cert)
+    $n = $k.Key.UniqueName
+    if (-not $n) { $n = $k.CspKeyContainerInfo.UniqueKeyContainerName }
+    if (-not $n) { throw }
+    $f = Get-Item "$env:ProgramData\Microsoft\Crypto\RSA\MachineKeys\$n", "$env:ProgramData\Microsoft\Crypto\Keys\$n" -ErrorAction Ignore
+    if (-not (Test-Access (Get-Access @($f)[0].FullName) $Tokens['S-1-5-20'] 131209)) { throw }
+  } catch { 'NETWORK SERVICE cannot read the private key' }
 }
 function Get-Fw($Name) {
-  $r = Get-NetFirewallRule -Name $Name -ErrorAction SilentlyContinue
+  $r = Get-NetFirewallRule -Name $Name -ErrorAction Ignore
   if ($r) { @{ enabled = "$($r.Enabled)" -eq 'True'; port = "$(($r | Get-NetFirewallPortFilter).LocalPort)" } }
 }
 function Set-Fw($Name, $Port, $Enabled) { Set-NetFirewallRule -Name $Name -LocalPort $Port -Enabled "$([bool]$Enabled)" }
@@ -138,7 +138,7 @@ function Set-Baseline($Id, $Key, $Name, $Kind, $Value, $Reboot, $MinBuild, $Defa
     $c = Get-RegValue $p $Name
     $found = $c.value
     if ($c -and "$found" -eq "$Value" -and $c.kind -eq $Kind) { Add-Result $Id $Value $found 'ok' ''; return }
-    if (-not $c -and $DefaultFrom -and $Build -ge $DefaultFrom) { Add-Result $Id $Value $null 'ok' 'absent: the OS default applies'; return }
+    if (-not $c -and $DefaultFrom -and $Build -ge $DefaultFrom) { Add-Result $Id $Value $null 'ok' 'OS default'; return }
     if ($S.Blocked[$Id]) { Add-Result $Id $Value $found 'failed' $S.Blocked[$Id]; return }
     if ($Mode -ne 'enforce') { Add-Result $Id $Value $found 'drift' ''; return }
     Backup-Key $p
@@ -168,9 +168,8 @@ function Get-RdpProblems {
   $use = Get-ListenerCert
   $c = @($certs | Where-Object { $_.Thumbprint -eq $use }) + $certs | Select-Object -First 1
   if (-not $c) { $p += 'no certificate' } else { $k = Test-CertKey $c; if ($k) { $p += "certificate: $k" } }
-  $e = Get-RegValue ($HK + 'SYSTEM\CurrentControlSet\' + $Tls12Key) 'Enabled'
-  $d = Get-RegValue ($HK + 'SYSTEM\CurrentControlSet\' + $Tls12Key) 'DisabledByDefault'
-  if (($e -and $e.value -eq 0) -or ($d -and $d.value -ne 0)) { $p += 'TLS 1.2 disabled' }
+  $k = $HK + 'SYSTEM\CurrentControlSet\' + $Tls12Key
+  if ((Get-RegValue $k 'Enabled').value -eq 0 -or (Get-RegValue $k 'DisabledByDefault').value -gt 0) { $p += 'TLS 1.2 disabled' }
   $f = Get-Fw 'RemoteDesktop-UserMode-In-TCP'
   if (-not ($f -and $f.enabled -and $f.port -eq "$RdpPort")) { $p += 'firewall rule off' }
   $p -join '; '
@@ -194,7 +193,6 @@ function Undo-Changes {
   foreach ($n in @($S.Restarted.Keys)) { try { Set-Svc $n 'Restart' } catch { Add-Result "rollback:$n" $null $null 'failed' $_.Exception.Message } }
 }
 
-$Started = (Get-Date).ToUniversalTime().ToString('o')
 try {
   $Root = Get-Root
   $Backup = Join-Path $Root ('backup\' + (Get-Date -Format 'yyyyMMdd-HHmmss'))
@@ -208,7 +206,7 @@ try {
     $holders = @(Get-Listeners $RdpPort | Where-Object { $_ -ne $term.ProcessId })
     foreach ($h in $holders) {
       $svcs = @(Get-SvcInProcess $h)
-      $found = "$(Get-ProcName $h) ($($svcs -join ','))"
+      $found = "$(Get-ProcName $h) $svcs"
       if ($StopConflictingService -and $Mode -eq 'enforce' -and $svcs.Count -eq 1) {
         Set-Svc $svcs[0] 'Stop'
         [void]$Undo.Add(@{ t = 'svc'; n = $svcs[0] })
@@ -245,17 +243,15 @@ try {
   if ($Grants) {
     $mkp = "$env:ProgramData\Microsoft\Crypto\RSA"
     $mk = "$mkp\MachineKeys"
-    $want = ($Grants | ForEach-Object { $_[2] }) -join ','
+    $want = $Grants | ForEach-Object { $_[2] }
     try {
       $missing = @()
       $take = $false
       try {
         $rules = Get-Access $mk
         foreach ($g in $Grants) { if (-not (Test-Access $rules $Tokens[$g[0]] $g[1])) { $missing += $g[2] } }
-      } catch { $take = $true }
-      if ($take) { $missing = @($Grants | ForEach-Object { $_[2] }) }
-      $found = $missing -join ','
-      if ($take) { $found = 'unreadable' }
+        $found = $missing -join ','
+      } catch { $take = $true; $missing = $want; $found = 'unreadable' }
       if (-not $missing) { Add-Result 'machinekeys-acl' $want $found 'ok' '' }
       elseif ($Mode -ne 'enforce') { Add-Result 'machinekeys-acl' $want $found 'drift' '' }
       else {
@@ -290,7 +286,7 @@ try {
         if ($c.NotAfter -lt (Get-Date).AddDays($CertMinValidDays)) { $p += 'expires ' + $c.NotAfter.ToString('yyyy-MM-dd') }
         $k = Test-CertKey $c
         if ($k) { $p += $k }
-        if (-not $p) { Add-Result $id $want ('valid until ' + $c.NotAfter.ToString('yyyy-MM-dd')) 'ok' '' }
+        if (-not $p) { Add-Result $id $want $c.NotAfter.ToString('yyyy-MM-dd') 'ok' '' }
         elseif ($c.Subject -ne $c.Issuer) { Add-Result $id $want ($p -join '; ') 'needs-pki' '' }
         else { $bad += , @($c, $id, ($p -join '; ')) }
       }
@@ -401,7 +397,7 @@ try {
     notOk = @($Results | Where-Object { 'ok', 'observed', 'not-applicable' -notcontains $_.result } | Select-Object -First 40 | ForEach-Object { $_.id + '=' + $_.result })
     rebootRequired = $S.Reboot; rebootScheduled = $sched; rolledBack = $rolledBack; report = $file }
   New-Item -ItemType Directory -Path $Root -Force | Out-Null
-  [ordered]@{ summary = $sum; osBuild = $Build; startedAt = $Started; results = $Results; backup = $Backup } | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $file
+  [ordered]@{ summary = $sum; osBuild = $Build; results = $Results; backup = $Backup } | ConvertTo-Json -Depth 6 | Set-Content -LiteralPath $file
   $sum | ConvertTo-Json -Compress -Depth 4
 } catch {
   Write-Output ([ordered]@{ tool = 'azure-rdp-guard'; version = $Version; mode = $Mode; error = $_.Exception.Message } | ConvertTo-Json -Compress)

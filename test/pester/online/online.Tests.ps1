@@ -9,6 +9,7 @@ BeforeAll {
   $Reboot = Join-Path $ScriptDir 'reboot.ps1'
   $Stop = Join-Path $ScriptDir 'stop.ps1'
   $Port = Join-Path $ScriptDir 'port.ps1'
+  $Plain = Join-Path $ScriptDir 'plain.ps1'
   function New-Machine { New-SimMachine (Join-Path $TestDrive ([guid]::NewGuid().ToString('n'))) }
   # The index of the first call matching a wildcard pattern (-1 when none).
   function Find-Call($m, $Pattern) { for ($i = 0; $i -lt $m.Calls.Count; $i++) { if ($m.Calls[$i] -like $Pattern) { return $i } }; -1 }
@@ -328,5 +329,21 @@ Describe 'never lock the VM out' {
     $r.Summary.rolledBack | Should -BeNullOrEmpty
     (Get-Result $r 'rdp-health').result | Should -Be 'ok'
     Find-Call $m 'Add-Cert*' | Should -Be -1
+  }
+}
+
+Describe 'the plain script of the Run Command delivery (comments and indentation kept)' {
+  It 'fixes a broken VM, then a second run changes nothing' {
+    $m = New-Machine
+    Break-All $m
+    $r = Invoke-OnSim $Plain
+    $r.Code | Should -Be 0
+    $r.Summary.failed | Should -Be 0
+    (Get-Result $r 'tls12-server-enabled').result | Should -Be 'changed'
+    (Get-Content -LiteralPath $Plain -Raw) | Should -Match '#region seam'
+    $m.Mutations.Clear()
+    $r2 = Invoke-OnSim $Plain
+    $m.Mutations | Should -BeNullOrEmpty
+    $r2.Summary.notOk | Should -BeNullOrEmpty
   }
 }

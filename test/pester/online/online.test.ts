@@ -16,6 +16,8 @@ const SCRIPTS: Record<string, [HardeningOptions, RenderOptions]> = {
   reboot: [{}, { mode: "enforce", allowReboot: true }],
   stop: [{ stopConflictingService: true }, { mode: "enforce" }],
   port: [{ rdpPort: 3390 }, { mode: "enforce" }],
+  // The managed Run Command delivery: the same template, comments and indentation kept.
+  plain: [{}, { mode: "enforce", readable: true }],
 };
 const SUITE = path.join(__dirname, "online.Tests.ps1");
 let tests: PesterTest[] = [];
