@@ -1,8 +1,8 @@
 import { createHash } from "node:crypto";
 import { HardeningOptions, resolveOptions } from "./options";
 import {
-  EMS_SETTINGS, MACHINE_KEYS_GRANTS, POLICY_OVERRIDES, TLS12_SERVER_KEY, actionSteps, emsCommands, observedSettings,
-  registrySettings,
+  EMS_CHECKS, ICACLS_RIGHTS_MASK, MACHINE_KEYS_GRANTS, MACHINE_KEYS_TOKENS, POLICY_OVERRIDES, TLS12_SERVER_KEY, actionSteps,
+  emsBcdCommands, observedSettings, registrySettings,
 } from "./settings";
 import { psValue, psq } from "./powershell";
 import { compactScript, fillSettings, readTemplate } from "./template";
@@ -77,8 +77,9 @@ export function renderHardeningScript(options: HardeningOptions, render: RenderO
       ...observedSettings(o).map((s) => [s.id, `SYSTEM\\CurrentControlSet\\${s.key}`, s.name, null]),
       ...POLICY_OVERRIDES.map((p) => [`gpo:${p.name}`, p.key, p.name, policyExpected(p.name, p.overrides)]),
     ]),
-    rows("Grants", steps.get("machinekeys-acl") ? MACHINE_KEYS_GRANTS.map((g) => [g.sid, g.rights, g.icacls]) : []),
-    `$Tokens = @{ ${MACHINE_KEYS_GRANTS.map((g) => `${psq(g.sid)} = ${ps(g.token)}`).join("; ")} }`,
+    rows("Grants", steps.get("machinekeys-acl")
+      ? MACHINE_KEYS_GRANTS.map((g) => [g.sid, ICACLS_RIGHTS_MASK[g.rights], `*${g.sid}:(${g.rights})`]) : []),
+    `$Tokens = @{ ${Object.entries(MACHINE_KEYS_TOKENS).map(([sid, token]) => `${psq(sid)} = ${ps(token)}`).join("; ")} }`,
     rows("Bcd", steps.get("serial-console") ? bcdRows() : []),
   ].join("\n");
   const script = fillSettings(readTemplate("online.ps1"), "online.ps1", config);
@@ -87,11 +88,8 @@ export function renderHardeningScript(options: HardeningOptions, render: RenderO
 
 function bcdRows(): PsLiteral[][] {
   const os = "{current}";
-  const commands = new Map(emsCommands(os).map((c) => [c.join(" "), c]));
-  return EMS_SETTINGS.map((e) => {
-    const set = e.set.map((a) => (a === "{os}" ? os : a));
-    return [e.id, e.target === "{os}" ? os : e.target, e.name, e.expected, commands.get(set.join(" "))!.join(" ")];
-  });
+  const commands = emsBcdCommands(os);
+  return EMS_CHECKS.map((e) => [e.id, e.target === "{os}" ? os : e.target, e.name, e.expected, commands[e.command]!.join(" ")]);
 }
 
 export function scriptSha256(script: string): string {

@@ -126,72 +126,41 @@ export function actionSteps(o: ResolvedOptions): ActionStep[] {
 }
 
 /**
- * One MachineKeys grant of runbook step 2.3 (online) and the offline repair: the principal, the
- * rights it needs on the folder and the icacls grant that gives them. `token` lists the SIDs in that
- * principal's access token, so the online check compares effective access: the default ACL of
- * KB 278381 grants SYSTEM and NETWORK SERVICE nothing explicitly, they get it through Everyone
- * (S-1-1-0) and BUILTIN\Administrators (LocalSystem's token holds both; NETWORK SERVICE's holds
- * Everyone, Authenticated Users, Users and SERVICE, see "Well-known SIDs" and "NetworkService Account").
+ * Effective access for the online MachineKeys check (defect: the default ACL of KB 278381 grants SYSTEM
+ * and NETWORK SERVICE nothing explicitly; they get it through Everyone (S-1-1-0) and BUILTIN\\Administrators).
+ * The SIDs in each principal's access token ("Well-known SIDs"; LocalSystem's token holds Administrators,
+ * NETWORK SERVICE's holds Everyone, Authenticated Users, Users and SERVICE), keyed by the grant's SID.
  */
-export interface MachineKeysGrant {
-  readonly sid: string;
-  readonly principal: string;
-  /** FileSystemRights mask the principal must have (FullControl 0x1F01FF, Read 0x20089). */
-  readonly rights: number;
-  /** icacls grant by SID, so localized Windows works. */
-  readonly icacls: string;
-  readonly token: readonly string[];
-}
+export const MACHINE_KEYS_TOKENS: Readonly<Record<string, readonly string[]>> = {
+  "S-1-5-18": ["S-1-5-18", "S-1-5-32-544", "S-1-1-0", "S-1-5-11"],
+  "S-1-5-20": ["S-1-5-20", "S-1-1-0", "S-1-5-11", "S-1-5-32-545", "S-1-5-6"],
+  "S-1-5-32-544": ["S-1-5-32-544"],
+};
 
-export const FULL_CONTROL = 0x1f01ff;
-export const READ = 0x20089;
-const EVERYONE = "S-1-1-0";
-const AUTHENTICATED_USERS = "S-1-5-11";
-export const MACHINE_KEYS_GRANTS: readonly MachineKeysGrant[] = [
-  { sid: "S-1-5-18", principal: "SYSTEM", rights: FULL_CONTROL, icacls: "*S-1-5-18:(F)",
-    token: ["S-1-5-18", "S-1-5-32-544", EVERYONE, AUTHENTICATED_USERS] },
-  { sid: "S-1-5-20", principal: "NETWORK SERVICE", rights: READ, icacls: "*S-1-5-20:(R)",
-    token: ["S-1-5-20", EVERYONE, AUTHENTICATED_USERS, "S-1-5-32-545", "S-1-5-6"] },
-  { sid: "S-1-5-32-544", principal: "Administrators", rights: FULL_CONTROL, icacls: "*S-1-5-32-544:(F)", token: ["S-1-5-32-544"] },
-];
-/** NETWORK SERVICE (TermService's account) must read the RDP certificate's private key. */
-export const NETWORK_SERVICE = MACHINE_KEYS_GRANTS[1]!;
+/** FileSystemRights an icacls simple right needs: F = FullControl (0x1F01FF), R = Read (0x20089). */
+export const ICACLS_RIGHTS_MASK = { F: 0x1f01ff, R: 0x20089 } as const;
 
 /**
- * Serial console / EMS in the boot configuration (runbook, offline repair; the online script does
- * the same on the running OS). `{os}` stands for the Windows boot loader: `{current}` online,
- * `{default}` in an offline store. `expected` is how `bcdedit /enum` shows the value.
+ * How the online script checks each EMS value of {@link EMS_SETTINGS} (`bcdedit /enum <target>` shows
+ * `name value`); `command` indexes {@link emsBcdCommands}, the command that sets it. `{os}` is the boot
+ * loader (`{current}` online).
  */
-export interface EmsSetting {
+export interface EmsCheck {
   readonly id: string;
   readonly target: "{bootmgr}" | "{os}" | "{emssettings}";
   readonly name: string;
   readonly expected: string;
-  readonly set: readonly string[];
+  readonly command: number;
 }
 
-const EMS_SETTINGS_ARGS = ["/emssettings", "EMSPORT:1", "EMSBAUDRATE:115200"] as const;
-export const EMS_SETTINGS: readonly EmsSetting[] = [
-  { id: "ems-bootmgr-displaybootmenu", target: "{bootmgr}", name: "displaybootmenu", expected: "yes",
-    set: ["/set", "{bootmgr}", "displaybootmenu", "yes"] },
-  { id: "ems-bootmgr-timeout", target: "{bootmgr}", name: "timeout", expected: "5", set: ["/set", "{bootmgr}", "timeout", "5"] },
-  { id: "ems-bootmgr-bootems", target: "{bootmgr}", name: "bootems", expected: "yes", set: ["/set", "{bootmgr}", "bootems", "yes"] },
-  { id: "ems-os", target: "{os}", name: "ems", expected: "yes", set: ["/ems", "{os}", "on"] },
-  { id: "ems-settings-port", target: "{emssettings}", name: "emsport", expected: "1", set: EMS_SETTINGS_ARGS },
-  { id: "ems-settings-baudrate", target: "{emssettings}", name: "emsbaudrate", expected: "115200", set: EMS_SETTINGS_ARGS },
+export const EMS_CHECKS: readonly EmsCheck[] = [
+  { id: "ems-bootmgr-displaybootmenu", target: "{bootmgr}", name: "displaybootmenu", expected: "yes", command: 0 },
+  { id: "ems-bootmgr-timeout", target: "{bootmgr}", name: "timeout", expected: "5", command: 1 },
+  { id: "ems-bootmgr-bootems", target: "{bootmgr}", name: "bootems", expected: "yes", command: 2 },
+  { id: "ems-os", target: "{os}", name: "ems", expected: "yes", command: 3 },
+  { id: "ems-settings-port", target: "{emssettings}", name: "emsport", expected: "1", command: 4 },
+  { id: "ems-settings-baudrate", target: "{emssettings}", name: "emsbaudrate", expected: "115200", command: 4 },
 ];
-
-/** The bcdedit commands that apply EMS_SETTINGS, each once, with `{os}` resolved. */
-export function emsCommands(os: "{current}" | "{default}"): string[][] {
-  const seen = new Set<string>();
-  const out: string[][] = [];
-  for (const e of EMS_SETTINGS) {
-    const args = e.set.map((a) => (a === "{os}" ? os : a));
-    if (!seen.has(args.join(" "))) out.push(args);
-    seen.add(args.join(" "));
-  }
-  return out;
-}
 
 /** Group Policy values that override the WinStations\RDP-Tcp settings above (policy wins). */
 export interface PolicyOverride {
