@@ -351,7 +351,8 @@ try {
       $m = [regex]::Match((Invoke-Native bcdedit.exe /enum $target), '(?m)^' + $name + '\s+(\S+)\s*$')
       $found = $null
       if ($m.Success) { $found = $m.Groups[1].Value }
-      if ($expected -eq 'yes') { $ok = $found -match '^(yes|ja|oui|si|sim|tak|да|是|はい)$' } else { $ok = $found -eq $expected }
+      # \u escapes keep the script ASCII (Windows PowerShell reads a .ps1 without BOM as ANSI): Russian, Chinese, Japanese "yes".
+      if ($expected -eq 'yes') { $ok = $found -match '^(yes|ja|oui|si|sim|tak|\u0434\u0430|\u662f|\u306f\u3044)$' } else { $ok = $found -eq $expected }
       if ($ok) { Add-Result $id $expected $found 'ok' ''; continue }
       if ($Mode -ne 'enforce') { Add-Result $id $expected $found 'drift' ''; continue }
       if (-not $S.Bcd) {

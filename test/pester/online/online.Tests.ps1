@@ -63,6 +63,16 @@ Describe 'a healthy VM' {
     (Get-Result $r 'tls12-server-enabled').result | Should -Be 'drift'
   }
 
+  It 'bcdedit in another language (Japanese, Russian yes) is no drift' {
+    $m = New-Machine
+    $m.Bcd['{bootmgr}'].displaybootmenu = [string][char]0x306F + [char]0x3044
+    $m.Bcd['{current}'].ems = [string][char]0x0434 + [char]0x0430
+    $r = Invoke-OnSim $Enforce
+    (Get-Result $r 'ems-bootmgr-displaybootmenu').result | Should -Be 'ok'
+    (Get-Result $r 'ems-os').result | Should -Be 'ok'
+    Find-Call $m 'bcdedit.exe /set*' | Should -Be -1
+  }
+
   It 'never touches the Group Policy client (gpsvc) (defect 8)' {
     $m = New-Machine
     Break-All $m
