@@ -140,6 +140,11 @@ export const MACHINE_KEYS_TOKENS: Readonly<Record<string, readonly string[]>> = 
 /** FileSystemRights an icacls simple right needs: F = FullControl (0x1F01FF), R = Read (0x20089). */
 export const ICACLS_RIGHTS_MASK = { F: 0x1f01ff, R: 0x20089 } as const;
 
+/** The runbook's serial console / EMS boot settings (offline: `bcdedit /store <BCD>`, online: the system store). */
+export const EMS_SETTINGS = { displayBootMenu: true, timeoutSeconds: 5, emsPort: 1, emsBaudRate: 115200 } as const;
+const EMS = EMS_SETTINGS;
+const yesNo = (b: boolean): string => (b ? "yes" : "no");
+
 /**
  * How the online script checks each EMS value of {@link EMS_SETTINGS} (`bcdedit /enum <target>` shows
  * `name value`); `command` indexes {@link emsBcdCommands}, the command that sets it. `{os}` is the boot
@@ -153,13 +158,20 @@ export interface EmsCheck {
   readonly command: number;
 }
 
+// The expected values come from EMS_SETTINGS, so the online checks and both scripts' bcdedit commands agree.
 export const EMS_CHECKS: readonly EmsCheck[] = [
-  { id: "ems-bootmgr-displaybootmenu", target: "{bootmgr}", name: "displaybootmenu", expected: "yes", command: 0 },
-  { id: "ems-bootmgr-timeout", target: "{bootmgr}", name: "timeout", expected: "5", command: 1 },
+  {
+    id: "ems-bootmgr-displaybootmenu", target: "{bootmgr}", name: "displaybootmenu",
+    expected: yesNo(EMS.displayBootMenu), command: 0,
+  },
+  { id: "ems-bootmgr-timeout", target: "{bootmgr}", name: "timeout", expected: String(EMS.timeoutSeconds), command: 1 },
   { id: "ems-bootmgr-bootems", target: "{bootmgr}", name: "bootems", expected: "yes", command: 2 },
   { id: "ems-os", target: "{os}", name: "ems", expected: "yes", command: 3 },
-  { id: "ems-settings-port", target: "{emssettings}", name: "emsport", expected: "1", command: 4 },
-  { id: "ems-settings-baudrate", target: "{emssettings}", name: "emsbaudrate", expected: "115200", command: 4 },
+  { id: "ems-settings-port", target: "{emssettings}", name: "emsport", expected: String(EMS.emsPort), command: 4 },
+  {
+    id: "ems-settings-baudrate", target: "{emssettings}", name: "emsbaudrate",
+    expected: String(EMS.emsBaudRate), command: 4,
+  },
 ];
 
 /** Group Policy values that override the WinStations\RDP-Tcp settings above (policy wins). */
@@ -196,14 +208,11 @@ export const MACHINE_KEYS_GRANTS: readonly MachineKeysGrant[] = [
   { sid: "S-1-5-32-544", account: "BUILTIN\\Administrators", rights: "F" },
 ];
 
-/** The runbook's serial console / EMS boot settings (offline: `bcdedit /store <BCD>`, online: the system store). */
-export const EMS_SETTINGS = { displayBootMenu: true, timeoutSeconds: 5, emsPort: 1, emsBaudRate: 115200 } as const;
-
 /** The bcdedit argument lists that apply {@link EMS_SETTINGS}; `loader` is `{default}` offline, `{current}` online. */
 export function emsBcdCommands(loader: "{default}" | "{current}"): string[][] {
   const e = EMS_SETTINGS;
   return [
-    ["/set", "{bootmgr}", "displaybootmenu", e.displayBootMenu ? "yes" : "no"],
+    ["/set", "{bootmgr}", "displaybootmenu", yesNo(e.displayBootMenu)],
     ["/set", "{bootmgr}", "timeout", String(e.timeoutSeconds)],
     ["/set", "{bootmgr}", "bootems", "yes"],
     ["/ems", loader, "on"],

@@ -2,7 +2,7 @@ import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CMD_LINE_LIMIT, decodeHardeningCommand } from "../../src/baseline/encode";
 import { renderHardeningScript, scriptSha256 } from "../../src/baseline/render-online";
-import { packageVersion } from "../../src/cli/version";
+import { packageVersion } from "../../src/version";
 import type { RdpHardening as RdpHardeningType } from "../../components/rdp-hardening";
 
 /*
