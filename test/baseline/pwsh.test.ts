@@ -44,10 +44,13 @@ Remove-Item -LiteralPath Alias:iex -Force
 function iex { param([Parameter(Mandatory)][string]$Command) $script:Captured = $Command }
 foreach ($c in (Get-Content -Raw -LiteralPath ${psLiteral(path.join(dir, "cases.json"))} | ConvertFrom-Json)) {
   $script:Captured = $null
-  # What the PowerShell CLI does with the exact command line: -Enc takes base64 of UTF-16LE script text.
-  $argv = $c.command -split ' '
-  if ($argv.Count -ne 7 -or $argv[0] -ne 'powershell' -or $argv[5] -ne '-Enc') { throw "unexpected command line: $($c.name)" }
-  $inner = [Text.Encoding]::Unicode.GetString([Convert]::FromBase64String($argv[6]))
+  # What cmd.exe and the PowerShell CLI do with the exact command line: the -C argument is the text
+  # between the double quotes (it holds no other double quote), run as a script block.
+  $argv = @($c.command -split ' ', 7)
+  if ($argv.Count -ne 7 -or $argv[0] -ne 'powershell' -or $argv[5] -ne '-C' -or $argv[6] -notmatch '^"[^"]+"$') {
+    throw "unexpected command line: $($c.name)"
+  }
+  $inner = $argv[6].Substring(1, $argv[6].Length - 2)
   & ([scriptblock]::Create($inner))
   if ($null -eq $script:Captured) { throw "the bootstrap of $($c.name) never reached iex" }
   [IO.File]::WriteAllText($c.out, $script:Captured, [Text.UTF8Encoding]::new($false))
@@ -76,12 +79,14 @@ foreach ($c in (Get-Content -Raw -LiteralPath ${psLiteral(path.join(dir, "cases.
 
 describe("the exact command line in a real PowerShell process", () => {
   const run = (command: string) => {
-    const argv = command.split(" ");
-    expect(argv[0]).toBe("powershell");
+    // As Windows splits a command line (CommandLineToArgvW): spaces separate, double quotes group.
+    const argv = [...command.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+    expect(argv.slice(0, 6)).toEqual(["powershell", "-NoP", "-NonI", "-EP", "Bypass", "-C"]);
+    expect(argv.length).toBe(7);
     return spawnSync(pwshPath(), argv.slice(1), { encoding: "utf8", timeout: 60_000, cwd: mkdtempSync(path.join(tmpdir(), "rdpg-cli-")) });
   };
 
-  it("the CLI accepts -NoP -NonI -EP Bypass -Enc and the real iex runs the unpacked script", () => {
+  it("the CLI accepts -NoP -NonI -EP Bypass -C and the real iex runs the inflated script", () => {
     const r = run(encodeHardeningCommand("$x = 'payload ünïcødé ok'\nWrite-Output \"$x $([Environment]::CommandLine.Length -gt 0)\"\n"));
     expect(r.stderr).toBe("");
     expect(r.stdout.trim()).toBe("payload ünïcødé ok True");
@@ -114,7 +119,7 @@ describe("PowerShell's own parser on every rendered script", () => {
     const scripts: Record<string, string> = { "template offline.ps1": readTemplate("offline.ps1") };
     for (const c of CASES) {
       scripts[c.name] = c.script;
-      scripts[`bootstrap of ${c.name}`] = Buffer.from(c.command.slice(COMMAND_PREFIX.length), "base64").toString("utf16le");
+      scripts[`bootstrap of ${c.name}`] = c.command.slice(COMMAND_PREFIX.length, -1);
     }
     reports = parsePowerShell(scripts);
   }, 240_000);

@@ -1,6 +1,9 @@
+import { deflateRawSync } from "node:zlib";
 import fc from "fast-check";
 import { describe, expect, it } from "vitest";
-import { CMD_LINE_LIMIT, COMMAND_PREFIX, decodeHardeningCommand, encodeHardeningCommand, packBits, unpackBits } from "../../src/baseline/encode";
+import {
+  CMD_LINE_LIMIT, COMMAND_PREFIX, decodeHardeningCommand, encodeHardeningCommand, packBits, unpackBits,
+} from "../../src/baseline/encode";
 import { resolveOptions } from "../../src/baseline/options";
 import { BaselineError } from "../../src/errors";
 import { renderHardeningScript } from "../../src/baseline/render-online";
@@ -18,8 +21,26 @@ describe("renderHardeningScript", () => {
       const command = encodeHardeningCommand(script);
       expect(command.startsWith(COMMAND_PREFIX)).toBe(true);
       expect(command.length).toBeLessThanOrEqual(CMD_LINE_LIMIT);
+      // cmd.exe passes the quoted -C argument unchanged only if it is ASCII without `"`, `%` or `^`.
+      expect(command.slice(COMMAND_PREFIX.length, -1)).toMatch(/^[\x20-\x21\x23-\x24\x26-\x5d\x5f-\x7e]+$/);
+      expect(command.endsWith('"')).toBe(true);
       expect(decodeHardeningCommand(command)).toBe(script);
     }), { numRuns: 60 });
+  });
+
+  it("every combination of the switches and run options fits 8,191 characters, with the widest numbers", () => {
+    const lengths: number[] = [];
+    for (let m = 0; m < 512; m++) {
+      const on = (bit: number) => (m & (1 << bit)) !== 0;
+      const o = {
+        legacyTls: on(0), securityLayer: on(1) ? "tls" as const : "negotiate" as const, stopConflictingService: on(2),
+        serialConsole: on(3), crashDump: on(4), machineKeysAcl: on(5), renewCertificate: on(6), rdpPort: 65535,
+        certMinValidDays: 90,
+      };
+      lengths.push(encodeHardeningCommand(renderHardeningScript(o, { mode: on(7) ? "audit" : "enforce", allowReboot: on(8) })).length);
+    }
+    expect(Math.max(...lengths)).toBeLessThanOrEqual(CMD_LINE_LIMIT);
+    console.info(`online command lengths over 512 combinations: ${Math.min(...lengths)}-${Math.max(...lengths)}`);
   });
 
   it("the largest option set still fits 8,191 characters", () => {
@@ -119,7 +140,18 @@ describe("renderHardeningScript", () => {
   });
 });
 
-describe("15-bit packing", () => {
+/** A command as versions before the -Command bootstrap wrote it (-EncodedCommand, 15-bit CJK packing). */
+function legacyCommand(script: string): string {
+  const deflated = deflateRawSync(Buffer.from(script, "utf8"), { level: 9 });
+  const inner = `$p='${packBits(deflated)}';$b=New-Object byte[] ${deflated.length};$a=$n=$i=0;` +
+    "foreach($c in [int[]][char[]]$p){$a=($a -shl 15) -bor ($c-19968);$n+=15;" +
+    `while($n -ge 8 -and $i -lt ${deflated.length}){$n-=8;$b[$i++]=($a -shr $n) -band 255};$a=$a -band ((1 -shl $n)-1)};` +
+    "iex (New-Object IO.StreamReader((New-Object IO.Compression.DeflateStream((New-Object IO.MemoryStream(,$b))," +
+    "[IO.Compression.CompressionMode]::Decompress)))).ReadToEnd()";
+  return "powershell -NoP -NonI -EP Bypass -Enc " + Buffer.from(inner, "utf16le").toString("base64");
+}
+
+describe("decoding commands, current and earlier (15-bit packed -EncodedCommand)", () => {
   it("round-trips any bytes and stays in the CJK range (no quotes, surrogates or controls)", () => {
     fc.assert(fc.property(fc.uint8Array({ maxLength: 3000 }), (bytes) => {
       const packed = packBits(bytes);
@@ -131,9 +163,15 @@ describe("15-bit packing", () => {
     }));
   });
 
+  it("decodes the -EncodedCommand of earlier versions, so commands already in a stack's state still read", () => {
+    const script = renderHardeningScript({ rdpPort: 3390 }, { mode: "audit" });
+    expect(decodeHardeningCommand(legacyCommand(script))).toBe(script);
+  });
+
   it("decodeHardeningCommand rejects commands it did not make", () => {
-    expect(() => decodeHardeningCommand("powershell -File x.ps1")).toThrow(/no -EncodedCommand/);
-    const foreign = COMMAND_PREFIX + Buffer.from("Write-Output hi", "utf16le").toString("base64");
+    expect(() => decodeHardeningCommand("powershell -File x.ps1")).toThrow(/no -Command bootstrap or -EncodedCommand/);
+    expect(() => decodeHardeningCommand(`${COMMAND_PREFIX}Write-Output hi"`)).toThrow(/unexpected bootstrap/);
+    const foreign = "powershell -NoP -Enc " + Buffer.from("Write-Output hi", "utf16le").toString("base64");
     expect(() => decodeHardeningCommand(foreign)).toThrow(/unexpected bootstrap/);
   });
 });

@@ -225,9 +225,10 @@ export const TEMPLATES: Readonly<Record<string, string>> = {
     "",
   ].join("\n"),
   "online.ps1": [
-    "# azure-rdp-guard RDP hardening, generated from the runbook data in src/baseline/settings.ts",
-    "# Template: src/baseline/scripts/online.ps1. The renderer replaces the settings region below and drops",
-    "# comment lines and indentation (the script travels in an 8,191-character command line).",
+    "# azure-rdp-guard RDP hardening",
+    "# Generated from the runbook data in src/baseline/settings.ts. Template: src/baseline/scripts/online.ps1.",
+    "# The renderer replaces the settings region below and, for the CustomScript command, drops comment lines",
+    "# but the first and indentation (the script travels in an 8,191-character command line; keep line 1 short).",
     "# Report: the last stdout line is one line of JSON (the CustomScript instance view keeps 4 KB), the full",
     "# report is $Root\\report.json. Exit code 0 whenever the script ran, findings and failed steps included",
     "# (\"failed\" in the JSON); 1 only when the script itself could not run (\"error\" in the JSON).",
