@@ -7,7 +7,10 @@ import {
 import { resolveOptions } from "../../src/baseline/options";
 import { BaselineError } from "../../src/errors";
 import { renderHardeningScript } from "../../src/baseline/render-online";
-import { actionSteps, observedSettings, registrySettings } from "../../src/baseline/settings";
+import { renderOfflineScript } from "../../src/baseline/render-offline";
+import {
+  EMS_CHECKS, MACHINE_KEYS_GRANTS, actionSteps, emsBcdCommands, observedSettings, registrySettings,
+} from "../../src/baseline/settings";
 import { LARGEST, optionsArb, renderArb } from "./arbitraries";
 
 /** The `Set-Baseline` line of a registry setting, as the renderer must write it. */
@@ -92,6 +95,22 @@ describe("renderHardeningScript", () => {
       const script = renderHardeningScript(o, { mode: "enforce" });
       for (const step of actionSteps(resolveOptions(o))) expect(markers[step.id]!.test(script), step.id).toBe(step.enabled);
     }), { numRuns: 30 });
+  });
+
+  it("online and offline render the same MachineKeys grants and EMS settings, from settings.ts", () => {
+    const online = renderHardeningScript({}, { mode: "enforce" });
+    const offline = renderOfflineScript({});
+    for (const g of MACHINE_KEYS_GRANTS) {
+      expect(online).toContain(`'*${g.sid}:(${g.rights})'`);
+      expect(offline).toContain(`'*${g.sid}:(${g.rights})'`);
+    }
+    for (const c of emsBcdCommands("{current}")) expect(online).toContain(`'${c.join(" ")}'`);
+    for (const c of emsBcdCommands("{default}")) expect(offline).toContain(`@(${c.map((a) => `'${a}'`).join(", ")})`);
+    // Each online check expects the value its own bcdedit command sets (`/ems <os> on` shows as `ems yes`).
+    for (const e of EMS_CHECKS) {
+      const sets = emsBcdCommands("{current}")[e.command]!.join(" ").toLowerCase().replace(/ on$/, " yes");
+      expect(sets, e.id).toMatch(new RegExp(`[ :]${e.expected.toLowerCase()}( |$)`));
+    }
   });
 
   it("keeps the runbook's icacls grants, by SID so localized Windows works", () => {
