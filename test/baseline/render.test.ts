@@ -40,7 +40,8 @@ describe("renderHardeningScript", () => {
         serialConsole: on(3), crashDump: on(4), machineKeysAcl: on(5), renewCertificate: on(6), rdpPort: 65535,
         certMinValidDays: 90,
       };
-      lengths.push(encodeHardeningCommand(renderHardeningScript(o, { mode: on(7) ? "audit" : "enforce", allowReboot: on(8) })).length);
+      const script = renderHardeningScript(o, { mode: on(7) ? "audit" : "enforce", allowReboot: on(8) });
+      lengths.push(encodeHardeningCommand(script).length);
     }
     expect(Math.max(...lengths)).toBeLessThanOrEqual(CMD_LINE_LIMIT);
     console.info(`online command lengths over 512 combinations: ${Math.min(...lengths)}-${Math.max(...lengths)}`);
@@ -164,7 +165,8 @@ function legacyCommand(script: string): string {
   const deflated = deflateRawSync(Buffer.from(script, "utf8"), { level: 9 });
   const inner = `$p='${packBits(deflated)}';$b=New-Object byte[] ${deflated.length};$a=$n=$i=0;` +
     "foreach($c in [int[]][char[]]$p){$a=($a -shl 15) -bor ($c-19968);$n+=15;" +
-    `while($n -ge 8 -and $i -lt ${deflated.length}){$n-=8;$b[$i++]=($a -shr $n) -band 255};$a=$a -band ((1 -shl $n)-1)};` +
+    `while($n -ge 8 -and $i -lt ${deflated.length}){$n-=8;$b[$i++]=($a -shr $n) -band 255};` +
+    "$a=$a -band ((1 -shl $n)-1)};" +
     "iex (New-Object IO.StreamReader((New-Object IO.Compression.DeflateStream((New-Object IO.MemoryStream(,$b))," +
     "[IO.Compression.CompressionMode]::Decompress)))).ReadToEnd()";
   return "powershell -NoP -NonI -EP Bypass -Enc " + Buffer.from(inner, "utf16le").toString("base64");

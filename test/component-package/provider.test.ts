@@ -120,7 +120,8 @@ describe("component package: GetSchema over gRPC", () => {
       type: "string", enum: [{ name: "Enforce", value: "enforce" }, { name: "Audit", value: "audit" }],
     });
     expect(types["azure-rdp-guard:index:Delivery"]).toMatchObject({
-      type: "string", enum: [{ name: "CustomScript", value: "customScript" }, { name: "RunCommand", value: "runCommand" }],
+      type: "string",
+      enum: [{ name: "CustomScript", value: "customScript" }, { name: "RunCommand", value: "runCommand" }],
     });
   });
 
