@@ -42,8 +42,8 @@ export interface RdpHardeningArgs extends HardeningOptions {
    * carries the script deflated and base64-encoded, expanded and run by `iex`. Defender ASR's rule
    * "Block execution of potentially obfuscated scripts" blocks exactly that; on such fleets use
    * "runCommand": a managed Run Command (Microsoft.Compute/virtualMachines/runCommands) that runs the
-   * plain, commented script as a .ps1 file. No encoding and no 8,191-character limit; `runId` changes
-   * re-run it as with the extension.
+   * plain, commented script as a .ps1 file. No encoding and no 8,191-character limit; a new `runId`
+   * re-runs it (it leads the script as a comment, so the command itself changes).
    */
   readonly delivery?: Delivery;
 }
@@ -132,7 +132,9 @@ export class RdpHardening extends pulumi.ComponentResource {
         vmName: args.vmName,
         runCommandName: extensionName,
         location: args.location,
-        source: { script },
+        // A tag-only change is not documented to re-run a Run Command; a changed script is (it is a new
+        // command), so the run id rides in a leading comment and a new runId runs the same baseline again.
+        source: { script: args.runId === undefined ? script : pulumi.interpolate`# rdp-guard run: ${args.runId}\n${script}` },
         asyncExecution: false,
         treatFailureAsDeploymentFailure: true,
         timeoutInSeconds: 1800,

@@ -96,10 +96,12 @@ describe("RdpHardening", () => {
     });
     const script = (run.inputs.source as { script: string }).script;
     // Plain text: what ASR's obfuscation rule and AMSI see is the script itself, comments included.
-    expect(script).toBe(renderHardeningScript({ rdpPort: 3390 }, { mode: "enforce", version: packageVersion(), readable: true }));
+    const rendered = renderHardeningScript({ rdpPort: 3390 }, { mode: "enforce", version: packageVersion(), readable: true });
+    // The run id leads as a comment, so a new runId changes the command and Azure runs it again.
+    expect(script).toBe(`# rdp-guard run: r2\n${rendered}`);
     expect(script).toContain("#region seam");
     expect(script).not.toMatch(/EncodedCommand|-Enc |iex /);
-    expect(sha).toBe(scriptSha256(script));
+    expect(sha).toBe(scriptSha256(rendered));
   });
 
   it("rejects an unknown delivery, naming the field", () => {
