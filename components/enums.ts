@@ -22,3 +22,15 @@ export const SecurityLayer = {
   Tls: "tls",
 } as const;
 export type SecurityLayer = (typeof SecurityLayer)[keyof typeof SecurityLayer];
+
+/** How the hardening script reaches the VM. */
+export const Delivery = {
+  /**
+   * A CustomScript extension whose command carries the script compressed (the default). Defender ASR's
+   * "Block execution of potentially obfuscated scripts" blocks such a command.
+   */
+  CustomScript: "customScript",
+  /** A managed Run Command that runs the plain, commented script as a .ps1 file (for ASR-locked fleets). */
+  RunCommand: "runCommand",
+} as const;
+export type Delivery = (typeof Delivery)[keyof typeof Delivery];

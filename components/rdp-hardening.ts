@@ -3,11 +3,12 @@ import * as compute from "@pulumi/azure-native/compute";
 import { encodeHardeningCommand } from "../src/baseline/encode";
 import { DEFAULT_HARDENING, HardeningOptions, ResolvedOptions, resolveOptions } from "../src/baseline/options";
 import { renderHardeningScript, scriptSha256 } from "../src/baseline/render-online";
+import { BaselineError } from "../src/errors";
 import { packageVersion } from "../src/version";
-import { HardeningMode, SecurityLayer } from "./enums";
+import { Delivery, HardeningMode, SecurityLayer } from "./enums";
 import { extensionNameOrDefault } from "../src/vm/extension-name";
 
-export { HardeningMode, SecurityLayer } from "./enums";
+export { Delivery, HardeningMode, SecurityLayer } from "./enums";
 
 /**
  * Arguments of {@link RdpHardening}. Baseline options default to the secure values in `HardeningOptions`.
@@ -36,6 +37,15 @@ export interface RdpHardeningArgs extends HardeningOptions {
    * or remove the other first.
    */
   readonly extensionName?: string;
+  /**
+   * How the script reaches the VM. "customScript" (default): a CustomScript extension whose command
+   * carries the script deflated and base64-encoded, expanded and run by `iex`. Defender ASR's rule
+   * "Block execution of potentially obfuscated scripts" blocks exactly that; on such fleets use
+   * "runCommand": a managed Run Command (Microsoft.Compute/virtualMachines/runCommands) that runs the
+   * plain, commented script as a .ps1 file. No encoding and no 8,191-character limit; a new `runId`
+   * re-runs it (it leads the script as a comment, so the command itself changes).
+   */
+  readonly delivery?: Delivery;
 }
 
 /**
@@ -62,8 +72,6 @@ export interface RdpHardeningSettings extends ResolvedOptions {
   readonly machineKeysAcl: boolean;
   /** The self-signed RDP certificate renewed when missing, expiring or broken. */
   readonly renewCertificate: boolean;
-  /** The Group Policy client disabled temporarily. */
-  readonly disableGroupPolicyTemporarily: boolean;
   /** "enforce" or "audit". */
   readonly mode: HardeningMode;
   /** A reboot is scheduled when a change needs one. */
@@ -89,12 +97,18 @@ export class RdpHardening extends pulumi.ComponentResource {
   public readonly scriptSha256: pulumi.Output<string>;
   /** The effective baseline. */
   public readonly settings: pulumi.Output<RdpHardeningSettings>;
-  // Kept off the instance's fields: schema inference would publish a field as an output that is a
-  // reference to azure-native's schema, pinning every generated SDK to one azure-native version.
+  // The child resources are kept off the instance's fields: schema inference would publish a field as
+  // an output that is a reference to azure-native's schema, pinning every generated SDK to one
+  // azure-native version.
   private static readonly extensions = new WeakMap<RdpHardening, compute.VirtualMachineExtension>();
-  /** The extension resource itself (TypeScript only; other languages get `extensionName`). */
-  public get extension(): compute.VirtualMachineExtension {
-    return RdpHardening.extensions.get(this)!;
+  private static readonly runCommands = new WeakMap<RdpHardening, compute.VirtualMachineRunCommandByVirtualMachine>();
+  /** The CustomScript extension, with delivery "customScript" (TypeScript only; others get `extensionName`). */
+  public get extension(): compute.VirtualMachineExtension | undefined {
+    return RdpHardening.extensions.get(this);
+  }
+  /** The managed Run Command, with delivery "runCommand" (TypeScript only). */
+  public get runCommand(): compute.VirtualMachineRunCommandByVirtualMachine | undefined {
+    return RdpHardening.runCommands.get(this);
   }
 
   constructor(name: string, args: RdpHardeningArgs, opts?: pulumi.ComponentResourceOptions) {
@@ -102,28 +116,61 @@ export class RdpHardening extends pulumi.ComponentResource {
     const baseline = resolveOptions(baselineOf(args));
     const mode = args.mode ?? "enforce";
     const allowReboot = args.allowReboot ?? false;
-    const script = renderHardeningScript(baseline, { mode, allowReboot, version: packageVersion() });
+    const delivery = args.delivery ?? Delivery.CustomScript;
+    if (!Object.values<string>(Delivery).includes(delivery)) {
+      throw new BaselineError(`delivery: '${String(delivery)}' must be one of ${Object.values(Delivery).join(", ")}`);
+    }
+    const readable = delivery === Delivery.RunCommand;
+    const script = renderHardeningScript(baseline, { mode, allowReboot, version: packageVersion(), readable });
     const extensionName = extensionNameOrDefault(args.extensionName);
 
-    const extension = new compute.VirtualMachineExtension(
-      `${name}-cse`,
-      {
-        resourceGroupName: args.resourceGroupName,
-        vmName: args.vmName,
-        vmExtensionName: extensionName,
-        location: args.location,
-        publisher: "Microsoft.Compute",
-        type: "CustomScriptExtension",
-        typeHandlerVersion: "1.10",
-        autoUpgradeMinorVersion: true,
-        forceUpdateTag: args.runId,
-        // The command embeds the whole script: protected settings are encrypted on the VM and never
-        // shown by the API; the secret keeps it out of Pulumi state and logs too.
-        protectedSettings: pulumi.secret({ commandToExecute: encodeHardeningCommand(script) }),
-      },
-      { parent: this, additionalSecretOutputs: ["protectedSettings"] },
-    );
-    RdpHardening.extensions.set(this, extension);
+    if (delivery === Delivery.RunCommand) {
+      // The script exits 0 whenever it ran (findings are in its JSON) and 1 only when it could not
+      // run: only the latter fails the deployment.
+      RdpHardening.runCommands.set(
+        this,
+        new compute.VirtualMachineRunCommandByVirtualMachine(
+          `${name}-run`,
+          {
+            resourceGroupName: args.resourceGroupName,
+            vmName: args.vmName,
+            runCommandName: extensionName,
+            location: args.location,
+            // A tag-only change is not documented to re-run a Run Command; a changed script is (it is a new
+            // command), so the run id rides in a leading comment and a new runId runs the same baseline again.
+            source: {
+              script: args.runId === undefined ? script : pulumi.interpolate`# rdp-guard run: ${args.runId}\n${script}`,
+            },
+            asyncExecution: false,
+            treatFailureAsDeploymentFailure: true,
+            timeoutInSeconds: 1800,
+            tags: args.runId === undefined ? undefined : { "rdp-guard-run-id": args.runId },
+          },
+          { parent: this },
+        ),
+      );
+    } else
+      RdpHardening.extensions.set(
+        this,
+        new compute.VirtualMachineExtension(
+          `${name}-cse`,
+          {
+            resourceGroupName: args.resourceGroupName,
+            vmName: args.vmName,
+            vmExtensionName: extensionName,
+            location: args.location,
+            publisher: "Microsoft.Compute",
+            type: "CustomScriptExtension",
+            typeHandlerVersion: "1.10",
+            autoUpgradeMinorVersion: true,
+            forceUpdateTag: args.runId,
+            // The command embeds the whole script: protected settings are encrypted on the VM and never
+            // shown by the API; the secret keeps it out of Pulumi state and logs too.
+            protectedSettings: pulumi.secret({ commandToExecute: encodeHardeningCommand(script) }),
+          },
+          { parent: this, additionalSecretOutputs: ["protectedSettings"] },
+        ),
+      );
 
     this.extensionName = pulumi.output(extensionName);
     this.scriptSha256 = pulumi.output(scriptSha256(script));

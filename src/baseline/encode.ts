@@ -2,21 +2,42 @@ import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { CommandTooLongError } from "../errors";
 
 /**
- * Packs a script into `powershell ... -EncodedCommand <base64 UTF-16LE>` that fits cmd.exe's
- * 8,191-character command line.
+ * Packs a script into the `commandToExecute` of the CustomScript extension. The extension runs that
+ * command through cmd.exe, whose command line is limited to 8,191 characters: that limit, not the
+ * extension's, is the one the script must fit.
  *
- * -EncodedCommand costs 8/3 characters per UTF-16 character, so an inner base64 payload would cost
- * 3.6 characters per compressed byte. Instead the deflated script is packed 15 bits per character
- * into the CJK range U+4E00..U+CDFF (no quote, surrogate or control characters, so it is a plain
- * single-quoted PowerShell string): 1.42 characters per compressed byte. A short bootstrap unpacks
- * the bits, inflates with .NET's DeflateStream (PowerShell 5.1 has it) and runs the script.
+ * The command is `powershell -NoP -NonI -EP Bypass -C "<bootstrap>"`: the bootstrap inflates a raw
+ * deflate stream given as base64 in a single-quoted string with .NET's DeflateStream (PowerShell 5.1
+ * has it) and runs the text with `iex`. Plain ASCII, no `"` inside, so cmd.exe passes it as it is.
+ * Why `-Command` and not `-EncodedCommand`: -Enc takes base64 of UTF-16LE text, 8/3 characters per
+ * character, so the payload had to be packed 15 bits per CJK character (1.42 command characters per
+ * compressed byte) and the unpacking loop cost ~1,050 characters once encoded. With -C the payload is
+ * plain base64 (1.33 characters per compressed byte) and the whole bootstrap costs ~220 characters:
+ * about 1,200 characters shorter for the largest option set.
  */
 
-/** -NoProfile -NonInteractive -ExecutionPolicy Bypass -EncodedCommand, as short as powershell.exe 5.1 and pwsh take. */
-export const COMMAND_PREFIX = "powershell -NoP -NonI -EP Bypass -Enc ";
+/** -NoProfile -NonInteractive -ExecutionPolicy Bypass -Command, as short as powershell.exe 5.1 and pwsh take. */
+export const COMMAND_PREFIX = 'powershell -NoP -NonI -EP Bypass -C "';
 /** cmd.exe's command-line limit; the CustomScript extension runs commandToExecute through it. */
 export const CMD_LINE_LIMIT = 8191;
 
+/**
+ * The PowerShell that inflates and runs the payload. DeflateStream(Stream, 0) would be ambiguous
+ * between the CompressionMode and CompressionLevel overloads ("Multiple ambiguous overloads"), so the
+ * mode is typed; the byte[] becomes a MemoryStream by PowerShell's constructor conversion.
+ */
+export function bootstrap(base64: string): string {
+  return (
+    "iex(New-Object IO.StreamReader(New-Object IO.Compression.DeflateStream(" +
+    `[IO.MemoryStream][Convert]::FromBase64String('${base64}'),` +
+    "[IO.Compression.CompressionMode]::Decompress))).ReadToEnd()"
+  );
+}
+
+/*
+ * The earlier -EncodedCommand form (15-bit CJK packing), kept so that commands already in a stack's
+ * state still decode.
+ */
 const BASE = 0x4e00;
 
 export function packBits(bytes: Uint8Array): string {
@@ -56,27 +77,13 @@ export function unpackBits(packed: string, length: number): Uint8Array {
   return out;
 }
 
-/** The PowerShell that unpacks and runs the payload (the mirror of `packBits`). */
-export function bootstrap(packed: string, length: number): string {
-  return (
-    `$p='${packed}';$b=New-Object byte[] ${length};$a=$n=$i=0;` +
-    `foreach($c in [int[]][char[]]$p){$a=($a -shl 15) -bor ($c-${BASE});$n+=15;` +
-    `while($n -ge 8 -and $i -lt ${length}){$n-=8;$b[$i++]=($a -shr $n) -band 255};$a=$a -band ((1 -shl $n)-1)};` +
-    // DeflateStream(Stream, 0) is ambiguous between the CompressionMode and CompressionLevel overloads
-    // ("Multiple ambiguous overloads"), so the mode is typed.
-    "iex (New-Object IO.StreamReader((New-Object IO.Compression.DeflateStream((New-Object IO.MemoryStream(,$b))," +
-    "[IO.Compression.CompressionMode]::Decompress)))).ReadToEnd()"
-  );
-}
-
 /**
  * The `commandToExecute` that runs `script`. Throws {@link CommandTooLongError} when it exceeds
  * cmd.exe's 8,191 characters: the extension would fail on the VM with a truncated command.
  */
 export function encodeHardeningCommand(script: string, what = "the hardening script"): string {
   const deflated = deflateRawSync(Buffer.from(script, "utf8"), { level: 9 });
-  const inner = bootstrap(packBits(deflated), deflated.length);
-  const command = COMMAND_PREFIX + Buffer.from(inner, "utf16le").toString("base64");
+  const command = `${COMMAND_PREFIX}${bootstrap(deflated.toString("base64"))}"`;
   if (command.length > CMD_LINE_LIMIT) {
     throw new CommandTooLongError(
       `${what} encodes to a ${command.length}-character command, over cmd.exe's ${CMD_LINE_LIMIT}-character limit ` +
@@ -87,10 +94,25 @@ export function encodeHardeningCommand(script: string, what = "the hardening scr
   return command;
 }
 
-/** Recovers the original script from a command built by `encodeHardeningCommand`. */
+const escapeRegExp = (s: string): string => s.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
+/** The current command with the payload as its only capture group, built from the encoder's own parts. */
+const [BEFORE, AFTER] = `${COMMAND_PREFIX}${bootstrap("\0")}"`.split("\0").map(escapeRegExp);
+const CURRENT = new RegExp(`^${BEFORE}([A-Za-z0-9+/=]*)${AFTER}$`);
+
+/**
+ * Recovers the original script from a command built by `encodeHardeningCommand`, in its current
+ * `-Command` form or the earlier `-EncodedCommand` one.
+ */
 export function decodeHardeningCommand(commandToExecute: string): string {
+  const current = CURRENT.exec(commandToExecute);
+  if (current) return inflateRawSync(Buffer.from(current[1]!, "base64")).toString("utf8");
   const m = /\s-Enc(?:odedCommand)?\s+([A-Za-z0-9+/=]+)\s*$/.exec(commandToExecute);
-  if (!m) throw new Error("not an azure-rdp-guard command: no -EncodedCommand argument");
+  if (!m) {
+    const what = /\s-C(?:ommand)?\s/.test(commandToExecute)
+      ? "unexpected bootstrap"
+      : "no -Command bootstrap or -EncodedCommand argument";
+    throw new Error(`not an azure-rdp-guard command: ${what}`);
+  }
   const inner = Buffer.from(m[1]!, "base64").toString("utf16le");
   const payload = /^\$p='([^']*)';\$b=New-Object byte\[\] (\d+);/.exec(inner);
   if (!payload) throw new Error("not an azure-rdp-guard command: unexpected bootstrap");

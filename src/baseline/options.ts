@@ -9,7 +9,11 @@ export interface HardeningOptions {
   readonly legacyTls?: boolean;
   /** `SecurityLayer`: "negotiate" (1, the runbook's value, default) or "tls" (2, CIS/STIG). */
   readonly securityLayer?: "negotiate" | "tls";
-  /** Renew the RDP certificate when it expires within this many days (default 30). */
+  /**
+   * Renew the RDP certificate when it expires within this many days (default 30, at most 90:
+   * Windows issues the self-signed RDP certificate for about 6 months, so a larger value would
+   * renew it on every run).
+   */
   readonly certMinValidDays?: number;
   /** The port RDP listens on (default 3389); registry, firewall rules and NSG move together. */
   readonly rdpPort?: number;
@@ -23,12 +27,10 @@ export interface HardeningOptions {
   readonly machineKeysAcl?: boolean;
   /** Renew a missing, expiring or broken self-signed RDP certificate (default true). */
   readonly renewCertificate?: boolean;
-  /**
-   * The runbook disables the Group Policy client (gpsvc Start=4) so a GPO cannot revert TLS while
-   * you test. Default false: GPO overrides are reported ("change the GPO") instead.
-   */
-  readonly disableGroupPolicyTemporarily?: boolean;
 }
+
+/** The self-signed RDP certificate lives about 180 days; renewing earlier than this would loop. */
+export const MAX_CERT_MIN_VALID_DAYS = 90;
 
 export type ResolvedOptions = Required<HardeningOptions>;
 
@@ -42,20 +44,26 @@ export const DEFAULT_HARDENING: ResolvedOptions = {
   crashDump: true,
   machineKeysAcl: true,
   renewCertificate: true,
-  disableGroupPolicyTemporarily: false,
 };
 
 /** Fills defaults and rejects values the script could not apply safely, naming the field. */
 export function resolveOptions(o: HardeningOptions = {}): ResolvedOptions {
+  if (Object.prototype.hasOwnProperty.call(o, "disableGroupPolicyTemporarily")) {
+    throw new BaselineError(
+      "disableGroupPolicyTemporarily: removed, it disabled the Group Policy client for good " +
+        "(gpsvc Start=4 on every run); GPO overrides are reported instead, change the GPO",
+    );
+  }
   const r: ResolvedOptions = {
     ...DEFAULT_HARDENING,
     ...Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)),
   };
   if (!Number.isInteger(r.rdpPort) || r.rdpPort < 1 || r.rdpPort > 65535)
     throw new BaselineError(`rdpPort: ${String(r.rdpPort)} is not a port (1-65535)`);
-  if (!Number.isInteger(r.certMinValidDays) || r.certMinValidDays < 0 || r.certMinValidDays > 3650) {
+  if (!Number.isInteger(r.certMinValidDays) || r.certMinValidDays < 0 || r.certMinValidDays > MAX_CERT_MIN_VALID_DAYS) {
     throw new BaselineError(
-      `certMinValidDays: ${String(r.certMinValidDays)} must be a whole number of days from 0 to 3650`,
+      `certMinValidDays: ${String(r.certMinValidDays)} must be a whole number of days from 0 to ` +
+        `${MAX_CERT_MIN_VALID_DAYS} (the self-signed RDP certificate lives about 180 days)`,
     );
   }
   if (r.securityLayer !== "negotiate" && r.securityLayer !== "tls")
@@ -67,7 +75,6 @@ export function resolveOptions(o: HardeningOptions = {}): ResolvedOptions {
     "crashDump",
     "machineKeysAcl",
     "renewCertificate",
-    "disableGroupPolicyTemporarily",
   ] as const) {
     if (typeof r[k] !== "boolean") throw new BaselineError(`${k}: must be true or false`);
   }

@@ -1,6 +1,9 @@
 /** PowerShell literal helpers shared by the online and offline renderers. */
 
-/** A single-quoted PowerShell string: only `'` needs escaping (doubled). Smart quotes are also quote characters to PowerShell. */
+/**
+ * A single-quoted PowerShell string: only `'` needs escaping (doubled). Smart quotes are also quote
+ * characters to PowerShell.
+ */
 export function psq(s: string): string {
   return `'${s.replace(/['\u2018\u2019\u201a\u201b]/g, (q) => q + q)}'`;
 }

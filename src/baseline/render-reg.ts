@@ -51,7 +51,9 @@ export function renderOfflineReg(
       if (written.has(p.toLowerCase())) continue;
       written.add(p.toLowerCase());
       lines.push(`[${OFFLINE_HIVE_ROOT}\\${p}]`);
-      const values = i === parts.length ? (byKey.get(k) ?? []) : [];
+      // A key may be both a setting's key and a parent of another's (Terminal Server, its WinStations\RDP-Tcp):
+      // whichever comes first writes the key with its values.
+      const values = byLowerKey.get(p.toLowerCase()) ?? [];
       for (const s of values) lines.push(`${regString(s.name)}=${regValue(s)}`);
       lines.push("");
     }
@@ -63,6 +65,8 @@ export function renderOfflineReg(
       byKey.set(k, [...(byKey.get(k) ?? []), s]);
     }
   }
+  const byLowerKey = new Map<string, RegistrySetting[]>();
+  for (const [k, v] of byKey) byLowerKey.set(k.toLowerCase(), [...(byLowerKey.get(k.toLowerCase()) ?? []), ...v]);
   for (const k of byKey.keys()) key(k);
   return lines.join("\r\n");
 }

@@ -11,7 +11,7 @@ export type RegistryType = "REG_DWORD" | "REG_SZ" | "REG_EXPAND_SZ";
 export interface RegistrySetting {
   /** Stable id, used in reports and audits. */
   readonly id: string;
-  readonly category: "tls" | "nla" | "rdp-port" | "crash-dump" | "group-policy";
+  readonly category: "tls" | "nla" | "rdp-port" | "rdp-enabled" | "crash-dump";
   /** Key below HKLM\SYSTEM\CurrentControlSet (offline: below each ControlSetNNN). */
   readonly key: string;
   readonly name: string;
@@ -21,6 +21,13 @@ export interface RegistrySetting {
   readonly reboot: boolean;
   /** Only where the OS supports it (TLS 1.3 exists from Windows Server 2022, build 20348). */
   readonly minBuild?: number;
+  /**
+   * From this OS build on, a missing value already means the baseline value (SCHANNEL protocols the
+   * OS enables by default): missing is not drift, so it is neither set nor a reason to reboot.
+   */
+  readonly absentIsDefaultFromBuild?: number;
+  /** RDP depends on it: a change triggers the post-enforce RDP health check (and rollback). */
+  readonly rdp: "none" | "health" | "restart-termservice";
   /** The runbook step this comes from. */
   readonly seed: string;
 }
@@ -44,78 +51,65 @@ export interface ActionStep {
 const SCHANNEL = "Control\\SecurityProviders\\SCHANNEL\\Protocols";
 const RDP_TCP = "Control\\Terminal Server\\WinStations\\RDP-Tcp";
 const CRASH = "Control\\CrashControl";
+const TERMINAL_SERVER = "Control\\Terminal Server";
 
 const SEED = {
-  tls: "Step 3: Enable all supported TLS versions (SCHANNEL Protocols\\TLS 1.x\\Server Enabled=1); offline: 'Enable all supported TLS versions'",
-  nla: "Offline repair step 4: Enable NLA (WinStations\\RDP-Tcp SecurityLayer, UserAuthentication, fAllowSecProtocolNegotiation)",
+  tls:
+    "Step 3: Enable all supported TLS versions (SCHANNEL Protocols\\TLS 1.x\\Server Enabled=1); " +
+    "offline: 'Enable all supported TLS versions'",
+  nla:
+    "Offline repair step 4: Enable NLA " +
+    "(WinStations\\RDP-Tcp SecurityLayer, UserAuthentication, fAllowSecProtocolNegotiation)",
   port: "Step 1: Check the RDP port; change PortNumber in WinStations\\RDP-Tcp if another application holds 3389",
-  dump: "Offline repair: Enable dump log (CrashControl CrashDumpEnabled=1, DumpFile=%SystemRoot%\\MEMORY.DMP, NMICrashDump=1)",
-  gpo: "Step 3.2: Stop Group Policy updates temporarily (Services\\gpsvc Start=4) so a domain policy does not revert the change",
+  dump:
+    "Offline repair: Enable dump log " +
+    "(CrashControl CrashDumpEnabled=1, DumpFile=%SystemRoot%\\MEMORY.DMP, NMICrashDump=1)",
+  deny: "Step 1: RDP must be allowed (Terminal Server fDenyTSConnections=0) for the port checks to matter",
 };
 
-function tlsServer(version: string, minBuild?: number): RegistrySetting[] {
+/**
+ * SCHANNEL server protocol keys. `defaultFrom`: the first build on which the protocol is enabled
+ * when its keys are absent (TLS 1.2: Windows Server 2012, build 9200; TLS 1.3: Server 2022) per
+ * "TLS/SSL settings" and "Protocols in TLS/SSL (Schannel SSP)" on learn.microsoft.com.
+ */
+function tlsServer(version: string, minBuild?: number, defaultFrom?: number): RegistrySetting[] {
   const id = version.replace(/[ .]/g, "").toLowerCase();
+  const common = {
+    category: "tls",
+    key: `${SCHANNEL}\\${version}\\Server`,
+    type: "REG_DWORD",
+    reboot: true,
+    minBuild,
+    absentIsDefaultFromBuild: defaultFrom,
+    rdp: "health",
+    seed: SEED.tls,
+  } as const;
   return [
-    {
-      id: `${id}-server-enabled`,
-      category: "tls",
-      key: `${SCHANNEL}\\${version}\\Server`,
-      name: "Enabled",
-      type: "REG_DWORD",
-      value: 1,
-      reboot: true,
-      minBuild,
-      seed: SEED.tls,
-    },
-    {
-      id: `${id}-server-disabledbydefault`,
-      category: "tls",
-      key: `${SCHANNEL}\\${version}\\Server`,
-      name: "DisabledByDefault",
-      type: "REG_DWORD",
-      value: 0,
-      reboot: true,
-      minBuild,
-      seed: SEED.tls,
-    },
+    { ...common, id: `${id}-server-enabled`, name: "Enabled", value: 1 },
+    { ...common, id: `${id}-server-disabledbydefault`, name: "DisabledByDefault", value: 0 },
   ];
 }
 
+/** The TLS 1.2 server key the RDP health check reads. */
+export const TLS12_SERVER_KEY = `${SCHANNEL}\\TLS 1.2\\Server`;
+
 export function registrySettings(o: ResolvedOptions): RegistrySetting[] {
+  const nla = {
+    category: "nla",
+    key: RDP_TCP,
+    type: "REG_DWORD",
+    reboot: false,
+    rdp: "health",
+    seed: SEED.nla,
+  } as const;
+  const dump = { category: "crash-dump", key: CRASH, reboot: true, rdp: "none", seed: SEED.dump } as const;
   const out: RegistrySetting[] = [
-    ...tlsServer("TLS 1.2"),
-    ...tlsServer("TLS 1.3", 20348),
+    ...tlsServer("TLS 1.2", undefined, 9200),
+    ...tlsServer("TLS 1.3", 20348, 20348),
     ...(o.legacyTls ? [...tlsServer("TLS 1.0"), ...tlsServer("TLS 1.1")] : []),
-    {
-      id: "nla-user-authentication",
-      category: "nla",
-      key: RDP_TCP,
-      name: "UserAuthentication",
-      type: "REG_DWORD",
-      value: 1,
-      reboot: false,
-      seed: SEED.nla,
-    },
-    {
-      id: "nla-security-layer",
-      category: "nla",
-      key: RDP_TCP,
-      name: "SecurityLayer",
-      type: "REG_DWORD",
-      value: o.securityLayer === "tls" ? 2 : 1,
-      reboot: false,
-      seed: SEED.nla,
-    },
-    {
-      id: "nla-protocol-negotiation",
-      category: "nla",
-      key: RDP_TCP,
-      name: "fAllowSecProtocolNegotiation",
-      type: "REG_DWORD",
-      value: 1,
-      reboot: false,
-      seed: SEED.nla,
-    },
+    { ...nla, id: "nla-user-authentication", name: "UserAuthentication", value: 1 },
+    { ...nla, id: "nla-security-layer", name: "SecurityLayer", value: o.securityLayer === "tls" ? 2 : 1 },
+    { ...nla, id: "nla-protocol-negotiation", name: "fAllowSecProtocolNegotiation", value: 1 },
     {
       id: "rdp-port-number",
       category: "rdp-port",
@@ -124,54 +118,27 @@ export function registrySettings(o: ResolvedOptions): RegistrySetting[] {
       type: "REG_DWORD",
       value: o.rdpPort,
       reboot: false,
+      rdp: "restart-termservice",
       seed: SEED.port,
+    },
+    {
+      id: "rdp-connections-allowed",
+      category: "rdp-enabled",
+      key: TERMINAL_SERVER,
+      name: "fDenyTSConnections",
+      type: "REG_DWORD",
+      value: 0,
+      reboot: false,
+      rdp: "health",
+      seed: SEED.deny,
     },
   ];
   if (o.crashDump) {
     out.push(
-      {
-        id: "crash-dump-enabled",
-        category: "crash-dump",
-        key: CRASH,
-        name: "CrashDumpEnabled",
-        type: "REG_DWORD",
-        value: 1,
-        reboot: true,
-        seed: SEED.dump,
-      },
-      {
-        id: "crash-dump-file",
-        category: "crash-dump",
-        key: CRASH,
-        name: "DumpFile",
-        type: "REG_EXPAND_SZ",
-        value: "%SystemRoot%\\MEMORY.DMP",
-        reboot: true,
-        seed: SEED.dump,
-      },
-      {
-        id: "crash-dump-nmi",
-        category: "crash-dump",
-        key: CRASH,
-        name: "NMICrashDump",
-        type: "REG_DWORD",
-        value: 1,
-        reboot: true,
-        seed: SEED.dump,
-      },
+      { ...dump, id: "crash-dump-enabled", name: "CrashDumpEnabled", type: "REG_DWORD", value: 1 },
+      { ...dump, id: "crash-dump-file", name: "DumpFile", type: "REG_EXPAND_SZ", value: "%SystemRoot%\\MEMORY.DMP" },
+      { ...dump, id: "crash-dump-nmi", name: "NMICrashDump", type: "REG_DWORD", value: 1 },
     );
-  }
-  if (o.disableGroupPolicyTemporarily) {
-    out.push({
-      id: "gpsvc-disabled-temporarily",
-      category: "group-policy",
-      key: "Services\\gpsvc",
-      name: "Start",
-      type: "REG_DWORD",
-      value: 4,
-      reboot: true,
-      seed: SEED.gpo,
-    });
   }
   return out;
 }
@@ -192,7 +159,9 @@ export function actionSteps(o: ResolvedOptions): ActionStep[] {
     {
       id: "machinekeys-acl",
       enabled: o.machineKeysAcl,
-      seed: "Step 2.3: Reset MachineKeys permissions (SYSTEM F, NETWORK SERVICE R, Administrators F; icacls before/after)",
+      seed:
+        "Step 2.3: Reset MachineKeys permissions " +
+        "(SYSTEM F, NETWORK SERVICE R, Administrators F; icacls before/after)",
     },
     {
       id: "rdp-certificate",
@@ -212,7 +181,9 @@ export function actionSteps(o: ResolvedOptions): ActionStep[] {
     {
       id: "serial-console",
       enabled: o.serialConsole,
-      seed: "Offline repair: Enable Serial Console (bcdedit bootmgr displaybootmenu/timeout/bootems, /ems on, /emssettings EMSPORT:1 EMSBAUDRATE:115200)",
+      seed:
+        "Offline repair: Enable Serial Console (bcdedit bootmgr displaybootmenu/timeout/bootems, /ems on, " +
+        "/emssettings EMSPORT:1 EMSBAUDRATE:115200)",
     },
     {
       id: "gpo-overrides",
@@ -221,6 +192,61 @@ export function actionSteps(o: ResolvedOptions): ActionStep[] {
     },
   ];
 }
+
+/**
+ * Effective access for the online MachineKeys check (defect: the default ACL of KB 278381 grants SYSTEM
+ * and NETWORK SERVICE nothing explicitly; they get it through Everyone (S-1-1-0) and BUILTIN\\Administrators).
+ * The SIDs in each principal's access token ("Well-known SIDs"; LocalSystem's token holds Administrators,
+ * NETWORK SERVICE's holds Everyone, Authenticated Users, Users and SERVICE), keyed by the grant's SID.
+ */
+export const MACHINE_KEYS_TOKENS: Readonly<Record<string, readonly string[]>> = {
+  "S-1-5-18": ["S-1-5-18", "S-1-5-32-544", "S-1-1-0", "S-1-5-11"],
+  "S-1-5-20": ["S-1-5-20", "S-1-1-0", "S-1-5-11", "S-1-5-32-545", "S-1-5-6"],
+  "S-1-5-32-544": ["S-1-5-32-544"],
+};
+
+/** FileSystemRights an icacls simple right needs: F = FullControl (0x1F01FF), R = Read (0x20089). */
+export const ICACLS_RIGHTS_MASK = { F: 0x1f01ff, R: 0x20089 } as const;
+
+/** The runbook's serial console / EMS boot settings (offline: `bcdedit /store <BCD>`, online: the system store). */
+export const EMS_SETTINGS = { displayBootMenu: true, timeoutSeconds: 5, emsPort: 1, emsBaudRate: 115200 } as const;
+const EMS = EMS_SETTINGS;
+const yesNo = (b: boolean): string => (b ? "yes" : "no");
+
+/**
+ * How the online script checks each EMS value of {@link EMS_SETTINGS} (`bcdedit /enum <target>` shows
+ * `name value`); `command` indexes {@link emsBcdCommands}, the command that sets it. `{os}` is the boot
+ * loader (`{current}` online).
+ */
+export interface EmsCheck {
+  readonly id: string;
+  readonly target: "{bootmgr}" | "{os}" | "{emssettings}";
+  readonly name: string;
+  readonly expected: string;
+  readonly command: number;
+}
+
+// The expected values come from EMS_SETTINGS, so the online checks and both scripts' bcdedit commands agree.
+export const EMS_CHECKS: readonly EmsCheck[] = [
+  {
+    id: "ems-bootmgr-displaybootmenu",
+    target: "{bootmgr}",
+    name: "displaybootmenu",
+    expected: yesNo(EMS.displayBootMenu),
+    command: 0,
+  },
+  { id: "ems-bootmgr-timeout", target: "{bootmgr}", name: "timeout", expected: String(EMS.timeoutSeconds), command: 1 },
+  { id: "ems-bootmgr-bootems", target: "{bootmgr}", name: "bootems", expected: "yes", command: 2 },
+  { id: "ems-os", target: "{os}", name: "ems", expected: "yes", command: 3 },
+  { id: "ems-settings-port", target: "{emssettings}", name: "emsport", expected: String(EMS.emsPort), command: 4 },
+  {
+    id: "ems-settings-baudrate",
+    target: "{emssettings}",
+    name: "emsbaudrate",
+    expected: String(EMS.emsBaudRate),
+    command: 4,
+  },
+];
 
 /** Group Policy values that override the WinStations\RDP-Tcp settings above (policy wins). */
 export interface PolicyOverride {
@@ -278,14 +304,11 @@ export const MACHINE_KEYS_GRANTS: readonly MachineKeysGrant[] = [
   { sid: "S-1-5-32-544", account: "BUILTIN\\Administrators", rights: "F" },
 ];
 
-/** The runbook's serial console / EMS boot settings (offline: `bcdedit /store <BCD>`, online: the system store). */
-export const EMS_SETTINGS = { displayBootMenu: true, timeoutSeconds: 5, emsPort: 1, emsBaudRate: 115200 } as const;
-
 /** The bcdedit argument lists that apply {@link EMS_SETTINGS}; `loader` is `{default}` offline, `{current}` online. */
 export function emsBcdCommands(loader: "{default}" | "{current}"): string[][] {
   const e = EMS_SETTINGS;
   return [
-    ["/set", "{bootmgr}", "displaybootmenu", e.displayBootMenu ? "yes" : "no"],
+    ["/set", "{bootmgr}", "displaybootmenu", yesNo(e.displayBootMenu)],
     ["/set", "{bootmgr}", "timeout", String(e.timeoutSeconds)],
     ["/set", "{bootmgr}", "bootems", "yes"],
     ["/ems", loader, "on"],

@@ -6,14 +6,13 @@ export const optionsArb: fc.Arbitrary<HardeningOptions> = fc.record(
   {
     legacyTls: fc.boolean(),
     securityLayer: fc.constantFrom("negotiate" as const, "tls" as const),
-    certMinValidDays: fc.integer({ min: 0, max: 3650 }),
+    certMinValidDays: fc.integer({ min: 0, max: 90 }),
     rdpPort: fc.integer({ min: 1, max: 65535 }),
     stopConflictingService: fc.boolean(),
     serialConsole: fc.boolean(),
     crashDump: fc.boolean(),
     machineKeysAcl: fc.boolean(),
     renewCertificate: fc.boolean(),
-    disableGroupPolicyTemporarily: fc.boolean(),
   },
   { requiredKeys: [] },
 );
@@ -27,12 +26,11 @@ export const renderArb = fc.record({
 export const LARGEST: HardeningOptions = {
   legacyTls: true,
   securityLayer: "tls",
-  certMinValidDays: 3650,
+  certMinValidDays: 90,
   rdpPort: 65535,
   stopConflictingService: true,
   serialConsole: true,
   crashDump: true,
   machineKeysAcl: true,
   renewCertificate: true,
-  disableGroupPolicyTemporarily: true,
 };

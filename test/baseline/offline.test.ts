@@ -4,11 +4,7 @@ import { offlineSettings, renderOfflineReg } from "../../src/baseline/render-reg
 import { MACHINE_KEYS_GRANTS, emsBcdCommands } from "../../src/baseline/settings";
 import { exportHive, freshHive, hiveValue, mergeReg, requireHivex } from "../harness/hive";
 
-const OPTION_SETS = [
-  {},
-  { legacyTls: true, securityLayer: "tls" as const, disableGroupPolicyTemporarily: true },
-  { crashDump: false, rdpPort: 3390 },
-];
+const OPTION_SETS = [{}, { legacyTls: true, securityLayer: "tls" as const }, { crashDump: false, rdpPort: 3390 }];
 
 /** hivexget prints DWORDs in decimal and strings as text. */
 const expected = (v: string | number): string => String(v);

@@ -54,10 +54,13 @@ Remove-Item -LiteralPath Alias:iex -Force
 function iex { param([Parameter(Mandatory)][string]$Command) $script:Captured = $Command }
 foreach ($c in (Get-Content -Raw -LiteralPath ${psLiteral(path.join(dir, "cases.json"))} | ConvertFrom-Json)) {
   $script:Captured = $null
-  # What the PowerShell CLI does with the exact command line: -Enc takes base64 of UTF-16LE script text.
-  $argv = $c.command -split ' '
-  if ($argv.Count -ne 7 -or $argv[0] -ne 'powershell' -or $argv[5] -ne '-Enc') { throw "unexpected command line: $($c.name)" }
-  $inner = [Text.Encoding]::Unicode.GetString([Convert]::FromBase64String($argv[6]))
+  # What cmd.exe and the PowerShell CLI do with the exact command line: the -C argument is the text
+  # between the double quotes (it holds no other double quote), run as a script block.
+  $argv = @($c.command -split ' ', 7)
+  if ($argv.Count -ne 7 -or $argv[0] -ne 'powershell' -or $argv[5] -ne '-C' -or $argv[6] -notmatch '^"[^"]+"$') {
+    throw "unexpected command line: $($c.name)"
+  }
+  $inner = $argv[6].Substring(1, $argv[6].Length - 2)
   & ([scriptblock]::Create($inner))
   if ($null -eq $script:Captured) { throw "the bootstrap of $($c.name) never reached iex" }
   [IO.File]::WriteAllText($c.out, $script:Captured, [Text.UTF8Encoding]::new($false))
@@ -67,13 +70,17 @@ foreach ($c in (Get-Content -Raw -LiteralPath ${psLiteral(path.join(dir, "cases.
     captured = new Map(cases.map((c) => [c.name, readFileSync(c.out)]));
   }, 240_000);
 
-  it("captures a script byte-identical to the rendered one, for >= 50 generated option sets and the offline command", () => {
-    expect(CASES.filter((c) => c.name.startsWith("online #")).length).toBeGreaterThanOrEqual(50);
-    const mismatched = CASES.filter((c) => !captured.get(c.name)!.equals(Buffer.from(c.script, "utf8"))).map(
-      (c) => c.name,
-    );
-    expect(mismatched).toEqual([]);
-  });
+  it(
+    "captures a script byte-identical to the rendered one, for >= 50 generated option sets and the offline " +
+      "command",
+    () => {
+      expect(CASES.filter((c) => c.name.startsWith("online #")).length).toBeGreaterThanOrEqual(50);
+      const mismatched = CASES.filter((c) => !captured.get(c.name)!.equals(Buffer.from(c.script, "utf8"))).map(
+        (c) => c.name,
+      );
+      expect(mismatched).toEqual([]);
+    },
+  );
 
   it("every command starts with the short prefix and fits cmd.exe's 8,191 characters", () => {
     for (const c of CASES) {
@@ -83,15 +90,18 @@ foreach ($c in (Get-Content -Raw -LiteralPath ${psLiteral(path.join(dir, "cases.
     const online = lengths((c) => c.name.startsWith("online"));
     const offline = lengths((c) => c.name.startsWith("offline"));
     console.info(
-      `command lengths: online ${Math.min(...online)}-${Math.max(...online)}, offline ${offline.join("/")} (limit ${CMD_LINE_LIMIT})`,
+      `command lengths: online ${Math.min(...online)}-${Math.max(...online)}, ` +
+        `offline ${offline.join("/")} (limit ${CMD_LINE_LIMIT})`,
     );
   });
 });
 
 describe("the exact command line in a real PowerShell process", () => {
   const run = (command: string) => {
-    const argv = command.split(" ");
-    expect(argv[0]).toBe("powershell");
+    // As Windows splits a command line (CommandLineToArgvW): spaces separate, double quotes group.
+    const argv = [...command.matchAll(/"([^"]*)"|(\S+)/g)].map((m) => m[1] ?? m[2]!);
+    expect(argv.slice(0, 6)).toEqual(["powershell", "-NoP", "-NonI", "-EP", "Bypass", "-C"]);
+    expect(argv.length).toBe(7);
     return spawnSync(pwshPath(), argv.slice(1), {
       encoding: "utf8",
       timeout: 60_000,
@@ -99,7 +109,7 @@ describe("the exact command line in a real PowerShell process", () => {
     });
   };
 
-  it("the CLI accepts -NoP -NonI -EP Bypass -Enc and the real iex runs the unpacked script", () => {
+  it("the CLI accepts -NoP -NonI -EP Bypass -C and the real iex runs the inflated script", () => {
     const r = run(
       encodeHardeningCommand(
         "$x = 'payload ünïcødé ok'\nWrite-Output \"$x $([Environment]::CommandLine.Length -gt 0)\"\n",
@@ -147,9 +157,7 @@ describe("PowerShell's own parser on every rendered script", () => {
     const scripts: Record<string, string> = { "template offline.ps1": readTemplate("offline.ps1") };
     for (const c of CASES) {
       scripts[c.name] = c.script;
-      scripts[`bootstrap of ${c.name}`] = Buffer.from(c.command.slice(COMMAND_PREFIX.length), "base64").toString(
-        "utf16le",
-      );
+      scripts[`bootstrap of ${c.name}`] = c.command.slice(COMMAND_PREFIX.length, -1);
     }
     reports = parsePowerShell(scripts);
   }, 240_000);

@@ -7,13 +7,17 @@ import { compactScript, fillSettings } from "../../src/baseline/template";
 const DIR = path.resolve(__dirname, "../../src/baseline/scripts");
 
 describe("PowerShell templates", () => {
-  it("templates.generated.ts holds exactly the .ps1 files (run `node scripts/sync-templates.js` after editing one)", () => {
-    const files = readdirSync(DIR)
-      .filter((f) => f.endsWith(".ps1"))
-      .sort();
-    expect(Object.keys(TEMPLATES).sort()).toEqual(files);
-    for (const f of files) expect(TEMPLATES[f], f).toBe(readFileSync(path.join(DIR, f), "utf8").replace(/\r\n/g, "\n"));
-  });
+  it(
+    "templates.generated.ts holds exactly the .ps1 files (run `node scripts/sync-templates.js` after " + "editing one)",
+    () => {
+      const files = readdirSync(DIR)
+        .filter((f) => f.endsWith(".ps1"))
+        .sort();
+      expect(Object.keys(TEMPLATES).sort()).toEqual(files);
+      for (const f of files)
+        expect(TEMPLATES[f], f).toBe(readFileSync(path.join(DIR, f), "utf8").replace(/\r\n/g, "\n"));
+    },
+  );
 
   it("fills the settings region and refuses a template without one", () => {
     const t = "# head\n#region settings (x)\n$A = 1\n#endregion\nWrite-Output $A\n";

@@ -87,7 +87,7 @@ describe("component package: GetSchema over gRPC", () => {
     expect(schema.dependencies ?? []).toEqual([]);
   });
 
-  it("types every baseline option, mode, allowReboot, runId and extensionName as inputs", () => {
+  it("types every baseline option, mode, allowReboot, runId, extensionName and delivery as inputs", () => {
     const inputs = resource().inputProperties as Record<string, Json>;
     for (const k of Object.keys(DEFAULT_HARDENING)) expect(inputs, k).toHaveProperty(k);
     const typeOf = (k: string): unknown => inputs[k]!.type ?? inputs[k]!.$ref;
@@ -100,10 +100,11 @@ describe("component package: GetSchema over gRPC", () => {
     expect(typeOf("allowReboot")).toBe("boolean");
     expect(typeOf("runId")).toBe("string");
     expect(typeOf("extensionName")).toBe("string");
+    expect(typeOf("delivery")).toBe("#/types/azure-rdp-guard:index:Delivery");
     expect(resource().requiredInputs).toEqual(["resourceGroupName", "vmName"]);
     // The script is rendered when the component is created: its options must be known then (plain);
     // the Azure identifiers and runId may be outputs of other resources.
-    for (const k of [...Object.keys(DEFAULT_HARDENING), "mode", "allowReboot", "extensionName"]) {
+    for (const k of [...Object.keys(DEFAULT_HARDENING), "mode", "allowReboot", "extensionName", "delivery"]) {
       expect(inputs[k]!.plain, k).toBe(true);
     }
     for (const k of ["resourceGroupName", "vmName", "location", "runId"]) expect(inputs[k]!.plain, k).toBeUndefined();
@@ -124,6 +125,13 @@ describe("component package: GetSchema over gRPC", () => {
       enum: [
         { name: "Enforce", value: "enforce" },
         { name: "Audit", value: "audit" },
+      ],
+    });
+    expect(types["azure-rdp-guard:index:Delivery"]).toMatchObject({
+      type: "string",
+      enum: [
+        { name: "CustomScript", value: "customScript" },
+        { name: "RunCommand", value: "runCommand" },
       ],
     });
   });

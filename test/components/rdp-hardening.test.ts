@@ -1,7 +1,8 @@
 import * as pulumi from "@pulumi/pulumi";
 import { beforeAll, describe, expect, it } from "vitest";
 import { CMD_LINE_LIMIT, decodeHardeningCommand } from "../../src/baseline/encode";
-import { scriptSha256 } from "../../src/baseline/render-online";
+import { renderHardeningScript, scriptSha256 } from "../../src/baseline/render-online";
+import { packageVersion } from "../../src/version";
 import type { RdpHardening as RdpHardeningType } from "../../components/rdp-hardening";
 
 /*
@@ -57,7 +58,7 @@ describe("RdpHardening", () => {
       location: "westeurope",
       runId: "2026-11-26",
     });
-    const [urn, name] = await Promise.all([value(c.extension.urn), value(c.extensionName)]);
+    const [urn, name] = await Promise.all([value(c.extension!.urn), value(c.extensionName)]);
     expect(urn).toMatch(/azure-rdp-guard:index:RdpHardening\$azure-native:compute:VirtualMachineExtension::web1-cse$/);
     expect(name).toBe("azure-rdp-guard");
 
@@ -76,7 +77,7 @@ describe("RdpHardening", () => {
     });
     expect(ext.inputs.settings).toBeUndefined();
     expect(JSON.stringify(ext.inputs)).not.toMatch(/"settings":\{[^}]*commandToExecute/);
-    expect(await pulumi.isSecret(c.extension.protectedSettings)).toBe(true);
+    expect(await pulumi.isSecret(c.extension!.protectedSettings)).toBe(true);
 
     expect(unwrapSecret(ext.inputs.protectedSettings).secret).toBe(true);
     const command = commandOf(ext.inputs);
@@ -96,7 +97,7 @@ describe("RdpHardening", () => {
       allowReboot: true,
       extensionName: "existing-cse",
     });
-    const [settings] = await Promise.all([value(c.settings), value(c.extension.urn)]);
+    const [settings] = await Promise.all([value(c.settings), value(c.extension!.urn)]);
     expect(settings).toMatchObject({
       mode: "audit",
       allowReboot: true,
@@ -110,7 +111,7 @@ describe("RdpHardening", () => {
     const script = decodeHardeningCommand(commandOf(ext.inputs));
     expect(script).toContain("$Mode = 'audit'");
     expect(script).toContain("$RdpPort = 3390");
-    expect(script).toMatch(/Set-Baseline 'tls10-server-enabled'/);
+    expect(script).toMatch(/,@\('tls10-server-enabled', '[^']*', 'Enabled', 'DWord'/);
   });
 
   it("rejects invalid options before anything is registered", () => {
@@ -118,5 +119,48 @@ describe("RdpHardening", () => {
     expect(() => new RdpHardening("bad", { resourceGroupName: "rg", vmName: "vm", rdpPort: 0 })).toThrow(/rdpPort/);
     expect(registered.filter((r) => r.name.startsWith("bad")).length).toBe(0);
     expect(registered.length).toBeGreaterThanOrEqual(before);
+  });
+
+  it(
+    "delivery 'runCommand' deploys the plain, readable script as a managed Run Command, no encoded " + "command",
+    async () => {
+      const c = new RdpHardening("web3", {
+        resourceGroupName: "rg",
+        vmName: "vm3",
+        delivery: "runCommand",
+        runId: "r2",
+        rdpPort: 3390,
+      });
+      const [sha] = await Promise.all([value(c.scriptSha256), value(c.runCommand!.urn)]);
+      expect(c.extension).toBeUndefined();
+      expect(registered.find((r) => r.name === "web3-cse")).toBeUndefined();
+      const run = registered.find((r) => r.name === "web3-run")!;
+      expect(run.type).toBe("azure-native:compute:VirtualMachineRunCommandByVirtualMachine");
+      expect(run.inputs).toMatchObject({
+        resourceGroupName: "rg",
+        vmName: "vm3",
+        runCommandName: "azure-rdp-guard",
+        asyncExecution: false,
+        treatFailureAsDeploymentFailure: true,
+        tags: { "rdp-guard-run-id": "r2" },
+      });
+      const script = (run.inputs.source as { script: string }).script;
+      // Plain text: what ASR's obfuscation rule and AMSI see is the script itself, comments included.
+      const rendered = renderHardeningScript(
+        { rdpPort: 3390 },
+        { mode: "enforce", version: packageVersion(), readable: true },
+      );
+      // The run id leads as a comment, so a new runId changes the command and Azure runs it again.
+      expect(script).toBe(`# rdp-guard run: r2\n${rendered}`);
+      expect(script).toContain("#region seam");
+      expect(script).not.toMatch(/EncodedCommand|-Enc |iex /);
+      expect(sha).toBe(scriptSha256(rendered));
+    },
+  );
+
+  it("rejects an unknown delivery, naming the field", () => {
+    expect(
+      () => new RdpHardening("bad2", { resourceGroupName: "rg", vmName: "vm", delivery: "blob" as "runCommand" }),
+    ).toThrow(/delivery/);
   });
 });

@@ -327,7 +327,7 @@ async function main(): Promise<void> {
   const options: HardeningOptions = { rdpPort: 3389 };
   const h = new RdpHardening("web1", { resourceGroupName: "rg", vmName: "vm1", location: "westeurope", ...options });
   const urn = await new Promise<string>((resolve) => h.urn.apply(resolve));
-  await new Promise((resolve) => h.extension.urn.apply(resolve)); // registered after its inputs resolve
+  await new Promise((resolve) => h.extension!.urn.apply(resolve)); // registered after its inputs resolve
   const script = decodeHardeningCommand(commands[0]!);
   const { findings } = scanNsgs([{
     id: "nsg1", name: "nsg1", type: "azure-native:network:NetworkSecurityGroup", rules: [{

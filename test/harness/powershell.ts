@@ -45,7 +45,10 @@ function isMutating(n: Node): boolean {
 const ENFORCE = /\$Mode\s+-eq\s+'enforce'/;
 const NOT_ENFORCE = /\$Mode\s+-ne\s+'enforce'/;
 
-/** True when `n` only runs in enforce mode: inside an `if ($Mode -eq 'enforce')`, an else after `$Mode -ne 'enforce'`, or after an early `if ($Mode -ne 'enforce') { ...; return/continue }`. */
+/**
+ * True when `n` only runs in enforce mode: inside an `if ($Mode -eq 'enforce')`, an else after
+ * `$Mode -ne 'enforce'`, or after an early `if ($Mode -ne 'enforce') { ...; return/continue }`.
+ */
 function guarded(n: Node): boolean {
   let child: Node = n;
   for (let a = n.parent; a; child = a, a = a.parent) {

@@ -114,8 +114,12 @@ function Get-Ps51Problems($Ast) {
     $what = $null
     if ($n -is "$L.TernaryExpressionAst") { $what = 'ternary operator ?:' }
     elseif ($n -is "$L.PipelineChainAst") { $what = "pipeline chain $($n.Operator)" }
-    elseif ($n -is "$L.BinaryExpressionAst" -and "$($n.Operator)" -eq 'QuestionQuestion') { $what = 'null-coalescing ??' }
-    elseif ($n -is "$L.AssignmentStatementAst" -and "$($n.Operator)" -eq 'QuestionQuestionEquals') { $what = 'null-coalescing assignment ??=' }
+    elseif ($n -is "$L.BinaryExpressionAst" -and "$($n.Operator)" -eq 'QuestionQuestion') {
+      $what = 'null-coalescing ??'
+    }
+    elseif ($n -is "$L.AssignmentStatementAst" -and "$($n.Operator)" -eq 'QuestionQuestionEquals') {
+      $what = 'null-coalescing assignment ??='
+    }
     elseif ($n -is "$L.MemberExpressionAst" -and $n.NullConditional) { $what = 'null-conditional member access ?.' }
     elseif ($n -is "$L.IndexExpressionAst" -and $n.NullConditional) { $what = 'null-conditional index ?[]' }
     elseif ($n -is "$L.ScriptBlockAst" -and $n.CleanBlock) { $what = 'clean block' }
@@ -123,7 +127,9 @@ function Get-Ps51Problems($Ast) {
     elseif ($n -is "$L.CommandParameterAst" -and $n.ParameterName.Length -ge 2 -and
             'parallel'.StartsWith($n.ParameterName.ToLowerInvariant())) { $what = '-Parallel' }
     if ($what) {
-      [ordered]@{ line = $n.Extent.StartLineNumber; column = $n.Extent.StartColumnNumber; message = "$what : $($n.Extent.Text)" }
+      [ordered]@{
+        line = $n.Extent.StartLineNumber; column = $n.Extent.StartColumnNumber; message = "$what : $($n.Extent.Text)"
+      }
     }
   }
 }
@@ -142,10 +148,13 @@ export function parsePowerShell(scripts: Record<string, string>): ParseReport[] 
 ${PS51_CHECK}
 $rows = foreach ($i in 0..${names.length - 1}) {
   $tokens = $null; $errors = $null
-  $ast = [System.Management.Automation.Language.Parser]::ParseFile((Join-Path ${psLiteral(dir)} "$i.ps1"), [ref]$tokens, [ref]$errors)
+  $path = Join-Path ${psLiteral(dir)} "$i.ps1"
+  $ast = [System.Management.Automation.Language.Parser]::ParseFile($path, [ref]$tokens, [ref]$errors)
   [ordered]@{
     index = $i
-    errors = @($errors | ForEach-Object { [ordered]@{ line = $_.Extent.StartLineNumber; column = $_.Extent.StartColumnNumber; message = $_.Message } })
+    errors = @($errors | ForEach-Object {
+      [ordered]@{ line = $_.Extent.StartLineNumber; column = $_.Extent.StartColumnNumber; message = $_.Message }
+    })
     ps51 = @(Get-Ps51Problems $ast)
   }
 }
