@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import * as path from "node:path";
 import { describe, expect, it } from "vitest";
-import { checksTable, withChecksTable } from "../../scripts/docs-checks";
+import { checksTable, runbookTable, withChecksTable, withRunbookTable } from "../../scripts/docs-checks";
 import { ALL_CHECKS } from "../../src/checks";
 import { ROOT } from "../helpers/files";
 import { fixturesOf } from "./fixtures";
@@ -94,6 +94,14 @@ describe("check registry", () => {
     const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
     expect(readme, "README.md is out of date: run `npm run docs:checks`").toBe(withChecksTable(readme));
     for (const c of ALL_CHECKS) expect(checksTable(), `README row for ${c.id}`).toContain(`| ${c.id} |`);
+  });
+
+  it("README's runbook table is generated from the baseline data, every row traced to a runbook step", () => {
+    const readme = readFileSync(path.join(ROOT, "README.md"), "utf8");
+    expect(readme, "README.md is out of date: run `npm run docs:checks`").toBe(withRunbookTable(readme));
+    const rows = runbookTable().split("\n").slice(2);
+    expect(rows.length).toBeGreaterThan(5);
+    for (const row of rows) expect(row, "a row without its runbook step").toMatch(/\| (Step|Offline repair)[^|]+ \|$/);
   });
 });
 
