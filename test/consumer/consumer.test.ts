@@ -3,7 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PolicyPackProcess } from "../harness/analyzer";
+import { PolicyPackProcess, nativeNsg, rdpRule } from "../harness/analyzer";
 import { ROOT } from "../helpers/files";
 
 /*
@@ -395,27 +395,7 @@ describe("policies/ copied alone, its dependency pointed at the tarball", () => 
   });
 
   it("Analyze blocks an NSG open to RDP from the Internet", async () => {
-    const ds = await pack!.analyze({
-      type: "azure-native:network:NetworkSecurityGroup",
-      name: "web-nsg",
-      props: {
-        resourceGroupName: "rg",
-        networkSecurityGroupName: "web-nsg",
-        securityRules: [
-          {
-            name: "allow-rdp",
-            priority: 200,
-            direction: "Inbound",
-            access: "Allow",
-            protocol: "Tcp",
-            sourceAddressPrefix: "*",
-            sourcePortRange: "*",
-            destinationAddressPrefix: "*",
-            destinationPortRange: "3389",
-          },
-        ],
-      },
-    });
+    const ds = await pack!.analyze(nativeNsg([rdpRule()]));
     const blocking = ds.filter((d) => d.policyName === "nsg-no-internet-rdp");
     expect(blocking.map((d) => d.enforcementLevel)).toEqual(["mandatory"]);
     expect(blocking[0]!.message).toContain("[RDPG001]");

@@ -182,3 +182,33 @@ function diagnostics(res: analyzerPb.AnalyzeResponse): Diagnostic[] {
     urn: d.getUrn(),
   }));
 }
+
+/** One inbound Allow of TCP 3389 from `*` (an azure-native SecurityRule's props), overridable field by field. */
+export function rdpRule(over: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    name: "allow-rdp",
+    priority: 200,
+    direction: "Inbound",
+    access: "Allow",
+    protocol: "Tcp",
+    sourceAddressPrefix: "*",
+    sourcePortRange: "*",
+    destinationAddressPrefix: "*",
+    destinationPortRange: "3389",
+    ...over,
+  };
+}
+
+/** An azure-native NetworkSecurityGroup resource with the given inline rules, as the engine sends it. */
+export function nativeNsg(rules: Record<string, unknown>[], name = "web-nsg"): ResourceSpec {
+  return {
+    type: "azure-native:network:NetworkSecurityGroup",
+    name,
+    props: {
+      resourceGroupName: "rg-web",
+      networkSecurityGroupName: name,
+      location: "westeurope",
+      securityRules: rules,
+    },
+  };
+}

@@ -2,7 +2,7 @@ import { mkdtempSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
 import * as os from "node:os";
 import * as path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PolicyPackProcess, ResourceSpec } from "../harness/analyzer";
+import { PolicyPackProcess, ResourceSpec, nativeNsg, rdpRule } from "../harness/analyzer";
 import { ROOT } from "../helpers/files";
 
 /*
@@ -20,27 +20,7 @@ function userPack(indexJs: string): string {
   writeFileSync(path.join(dir, "index.js"), indexJs);
   return dir;
 }
-const nsg = (port: string): ResourceSpec => ({
-  type: "azure-native:network:NetworkSecurityGroup",
-  name: "web-nsg",
-  props: {
-    resourceGroupName: "rg",
-    networkSecurityGroupName: "web-nsg",
-    securityRules: [
-      {
-        name: "allow-rdp",
-        priority: 200,
-        direction: "Inbound",
-        access: "Allow",
-        protocol: "Tcp",
-        sourceAddressPrefix: "*",
-        sourcePortRange: "*",
-        destinationAddressPrefix: "*",
-        destinationPortRange: port,
-      },
-    ],
-  },
-});
+const nsg = (port: string): ResourceSpec => nativeNsg([rdpRule({ destinationPortRange: port })]);
 
 describe("a pack composed from azure-rdp-guard/policies (real policy host)", () => {
   let dir: string;

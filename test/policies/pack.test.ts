@@ -1,37 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { Diagnostic, PolicyPackProcess, ResourceSpec, UNKNOWN, urnOf } from "../harness/analyzer";
+import { Diagnostic, PolicyPackProcess, ResourceSpec, UNKNOWN, nativeNsg, rdpRule, urnOf } from "../harness/analyzer";
 
 const NATIVE_NSG = "azure-native:network:NetworkSecurityGroup";
 const NATIVE_RULE = "azure-native:network:SecurityRule";
 const CLASSIC_NSG = "azure:network/networkSecurityGroup:NetworkSecurityGroup";
 const CLASSIC_RULE = "azure:network/networkSecurityRule:NetworkSecurityRule";
 
-function rdpRule(over: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    name: "allow-rdp",
-    priority: 200,
-    direction: "Inbound",
-    access: "Allow",
-    protocol: "Tcp",
-    sourceAddressPrefix: "*",
-    sourcePortRange: "*",
-    destinationAddressPrefix: "*",
-    destinationPortRange: "3389",
-    ...over,
-  };
-}
-function nativeNsg(rules: Record<string, unknown>[], name = "web-nsg"): ResourceSpec {
-  return {
-    type: NATIVE_NSG,
-    name,
-    props: {
-      resourceGroupName: "rg-web",
-      networkSecurityGroupName: name,
-      location: "westeurope",
-      securityRules: rules,
-    },
-  };
-}
 const byPolicy = (ds: Diagnostic[], name: string) => ds.filter((d) => d.policyName === name);
 
 let pack: PolicyPackProcess;
