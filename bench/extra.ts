@@ -6,6 +6,7 @@ import { FakeArmServer } from "../test/harness/fake-arm";
 import { SUB_A, SUB_B, largeFleet } from "../test/harness/fake-fleet";
 import { HardeningOptions } from "../src/baseline/options";
 import { renderHardeningScript } from "../src/baseline/render-online";
+import { LARGEST } from "../test/baseline/arbitraries";
 
 type Line = (label: string, value: string, goal: string) => void;
 
@@ -14,20 +15,9 @@ type Line = (label: string, value: string, goal: string) => void;
  * combinations of the switches and run options (widest port and day numbers), with the headroom left.
  */
 export async function extraBenchmarks(line: Line): Promise<void> {
-  const largest: HardeningOptions = {
-    legacyTls: true,
-    securityLayer: "tls",
-    certMinValidDays: 90,
-    rdpPort: 65535,
-    stopConflictingService: true,
-    serialConsole: true,
-    crashDump: true,
-    machineKeysAcl: true,
-    renewCertificate: true,
-  };
   for (const [label, opts, allowReboot] of [
     ["default options", {}, false],
-    ["largest option set", largest, true],
+    ["largest option set", LARGEST, true],
   ] as const) {
     const script = renderHardeningScript(opts, { mode: "enforce", allowReboot, version: "0.1.0" });
     const command = encodeHardeningCommand(script);
