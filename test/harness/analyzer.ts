@@ -1,7 +1,8 @@
-import { ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { ChildProcessWithoutNullStreams } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
 import * as path from "node:path";
+import { startPluginProcess } from "./plugin-process";
 import type * as grpcTypes from "@grpc/grpc-js";
 import type * as analyzerGrpc from "@pulumi/pulumi/proto/analyzer_grpc_pb";
 import type * as analyzerPb from "@pulumi/pulumi/proto/analyzer_pb";
@@ -82,22 +83,13 @@ export class PolicyPackProcess {
     packDir = PACK_DIR,
     runner = require.resolve("@pulumi/pulumi/cmd/run-policy-pack"),
   ): Promise<PolicyPackProcess> {
-    const child = spawn(process.execPath, [runner, "127.0.0.1:1", packDir], { cwd: packDir, env: { ...process.env } });
-    let err = "";
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = "";
-      child.stdout.on("data", (d: Buffer) => {
-        out += d.toString();
-        const line = out.split("\n")[0];
-        if (out.includes("\n") && line) resolve(Number(line.trim()));
-      });
-      child.on("exit", (code) =>
-        reject(new Error(`policy pack exited with ${code} before printing its port:\n${err}`)),
-      );
-    });
+    const { child, port, stderr } = await startPluginProcess(
+      [runner, "127.0.0.1:1", packDir],
+      { cwd: packDir, env: { ...process.env } },
+      "policy pack",
+    );
     const client = new services.AnalyzerClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    return new PolicyPackProcess(child, client, () => err);
+    return new PolicyPackProcess(child, client, stderr);
   }
 
   async stop(): Promise<void> {

@@ -1,8 +1,9 @@
-import { ChildProcessWithoutNullStreams, spawn } from "node:child_process";
+import { ChildProcessWithoutNullStreams } from "node:child_process";
 import { mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import * as path from "node:path";
+import { startPluginProcess } from "./plugin-process";
 import type * as grpcTypes from "@grpc/grpc-js";
 import type * as providerGrpc from "@pulumi/pulumi/proto/provider_grpc_pb";
 import type * as providerPb from "@pulumi/pulumi/proto/provider_pb";
@@ -51,27 +52,14 @@ export class ProviderProcess {
     // A user's project directory: no tsconfig.json, so ts-node uses run-plugin's defaults, as for a user.
     const workDir = mkdtempSync(path.join(tmpdir(), "rdp-guard-user-project-"));
     const started = performance.now();
-    const child = spawn(process.execPath, [runner, path.resolve(opts.pluginDir), opts.engineAddress], {
-      cwd: workDir,
-      env: { ...process.env, PULUMI_NODEJS_TYPESCRIPT: "true" },
-    });
-    let err = "";
-    child.stderr.on("data", (d: Buffer) => (err += d.toString()));
-    const port = await new Promise<number>((resolve, reject) => {
-      let out = "";
-      child.stdout.on("data", (d: Buffer) => {
-        out += d.toString();
-        const line = out.split("\n")[0];
-        if (out.includes("\n") && line) resolve(Number(line.trim()));
-      });
-      child.on("exit", (code) =>
-        reject(new Error(`provider exited with ${code} before printing its port:\n${err}\n${out}`)),
-      );
-    });
+    const { child, port, stderr } = await startPluginProcess(
+      [runner, path.resolve(opts.pluginDir), opts.engineAddress],
+      { cwd: workDir, env: { ...process.env, PULUMI_NODEJS_TYPESCRIPT: "true" } },
+      "provider",
+    );
     const startMs = performance.now() - started;
-    if (!Number.isInteger(port) || port <= 0) throw new Error(`provider printed no port: ${port}\n${err}`);
     const client = new services.ResourceProviderClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure());
-    return new ProviderProcess(child, client, workDir, startMs, () => err);
+    return new ProviderProcess(child, client, workDir, startMs, stderr);
   }
 
   /** Process id of the provider (for CPU accounting). */
