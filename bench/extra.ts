@@ -4,9 +4,8 @@ import { DEFAULT_CONFIG } from "../src/config";
 import { auditFleet } from "../src/fleet/audit";
 import { FakeArmServer } from "../test/harness/fake-arm";
 import { SUB_A, SUB_B, largeFleet } from "../test/harness/fake-fleet";
-import { HardeningOptions } from "../src/baseline/options";
 import { renderHardeningScript } from "../src/baseline/render-online";
-import { LARGEST } from "../test/baseline/arbitraries";
+import { LARGEST, everyCombination } from "../test/baseline/arbitraries";
 
 type Line = (label: string, value: string, goal: string) => void;
 
@@ -25,21 +24,8 @@ export async function extraBenchmarks(line: Line): Promise<void> {
     console.log(`  (script ${script.length} chars, ${(script.length / command.length).toFixed(2)}x packing)`);
   }
   const lengths: number[] = [];
-  for (let m = 0; m < 512; m++) {
-    const on = (bit: number): boolean => (m & (1 << bit)) !== 0;
-    const o: HardeningOptions = {
-      legacyTls: on(0),
-      securityLayer: on(1) ? "tls" : "negotiate",
-      stopConflictingService: on(2),
-      serialConsole: on(3),
-      crashDump: on(4),
-      machineKeysAcl: on(5),
-      renewCertificate: on(6),
-      rdpPort: 65535,
-      certMinValidDays: 90,
-    };
-    const run = { mode: on(7) ? ("audit" as const) : ("enforce" as const), allowReboot: on(8), version: "0.1.0" };
-    const script = renderHardeningScript(o, run);
+  for (const { options, mode, allowReboot } of everyCombination()) {
+    const script = renderHardeningScript(options, { mode, allowReboot, version: "0.1.0" });
     lengths.push(encodeHardeningCommand(script).length);
   }
   const max = Math.max(...lengths);

@@ -34,3 +34,25 @@ export const LARGEST: HardeningOptions = {
   machineKeysAcl: true,
   renewCertificate: true,
 };
+
+/**
+ * Every combination of the seven switches and the two run options (512), with the widest numbers (port 65535,
+ * 90 days): what the command-length limit must hold for.
+ */
+export function everyCombination(): { options: HardeningOptions; mode: "audit" | "enforce"; allowReboot: boolean }[] {
+  return Array.from({ length: 512 }, (_, m) => {
+    const on = (bit: number): boolean => (m & (1 << bit)) !== 0;
+    const options: HardeningOptions = {
+      legacyTls: on(0),
+      securityLayer: on(1) ? "tls" : "negotiate",
+      stopConflictingService: on(2),
+      serialConsole: on(3),
+      crashDump: on(4),
+      machineKeysAcl: on(5),
+      renewCertificate: on(6),
+      rdpPort: 65535,
+      certMinValidDays: 90,
+    };
+    return { options, mode: on(7) ? "audit" : "enforce", allowReboot: on(8) };
+  });
+}

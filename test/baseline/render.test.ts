@@ -21,7 +21,7 @@ import {
   observedSettings,
   registrySettings,
 } from "../../src/baseline/settings";
-import { LARGEST, optionsArb, renderArb } from "./arbitraries";
+import { LARGEST, everyCombination, optionsArb, renderArb } from "./arbitraries";
 
 /** The `Set-Baseline` line of a registry setting, as the renderer must write it. */
 const PS_KIND = { REG_DWORD: "DWord", REG_SZ: "String", REG_EXPAND_SZ: "ExpandString" } as const;
@@ -46,22 +46,11 @@ describe("renderHardeningScript", () => {
 
   it("every combination of the switches and run options fits 8,191 characters, with the widest numbers", () => {
     const lengths: number[] = [];
-    for (let m = 0; m < 512; m++) {
-      const on = (bit: number) => (m & (1 << bit)) !== 0;
-      const o = {
-        legacyTls: on(0),
-        securityLayer: on(1) ? ("tls" as const) : ("negotiate" as const),
-        stopConflictingService: on(2),
-        serialConsole: on(3),
-        crashDump: on(4),
-        machineKeysAcl: on(5),
-        renewCertificate: on(6),
-        rdpPort: 65535,
-        certMinValidDays: 90,
-      };
-      const script = renderHardeningScript(o, { mode: on(7) ? "audit" : "enforce", allowReboot: on(8) });
+    for (const { options, mode, allowReboot } of everyCombination()) {
+      const script = renderHardeningScript(options, { mode, allowReboot });
       lengths.push(encodeHardeningCommand(script).length);
     }
+    expect(lengths).toHaveLength(512);
     expect(Math.max(...lengths)).toBeLessThanOrEqual(CMD_LINE_LIMIT);
     console.info(`online command lengths over 512 combinations: ${Math.min(...lengths)}-${Math.max(...lengths)}`);
   });

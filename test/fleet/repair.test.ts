@@ -156,6 +156,16 @@ function assertSingleRepair(e: Env, injected409 = false): void {
   }
 }
 
+/** The SDK cloud against the fake, with sleeps recorded instead of waited (to see what a retry would wait). */
+function recordingSleepCloud(e: { server: { url: string; ca: string } }, waits: number[]): SdkRepairCloud {
+  return new SdkRepairCloud(staticTokenCredential("t"), {
+    endpoint: e.server.url,
+    ca: e.server.ca,
+    pollIntervalMs: 1,
+    sleep: async (ms) => void waits.push(ms),
+  });
+}
+
 describe("offline repair workflow (real SDK, strict fake ARM)", () => {
   it("snapshots, copies, repairs on a rescue VM, swaps, verifies and cleans up", async () => {
     const e = await setup();
@@ -245,12 +255,7 @@ describe("offline repair workflow (real SDK, strict fake ARM)", () => {
   it("a 429 with Retry-After: 86400 fails the step with one line instead of waiting a day", async () => {
     const e = await setup();
     const waits: number[] = [];
-    e.cloud = new SdkRepairCloud(staticTokenCredential("t"), {
-      endpoint: e.server.url,
-      ca: e.server.ca,
-      pollIntervalMs: 1,
-      sleep: async (ms) => void waits.push(ms),
-    });
+    e.cloud = recordingSleepCloud(e, waits);
     e.compute.failOnce = { pattern: /^PUT .*\/snapshots\//, status: 429, headers: { "retry-after": "86400" } };
     const r = await workflow(e, initJournal(e.plan, undefined)).runAll();
     expect(r.failed[0]!.error).toMatch(
@@ -268,12 +273,7 @@ describe("offline repair workflow (real SDK, strict fake ARM)", () => {
   it("a 429 with a short Retry-After is waited out (capped, injectable sleep) and the repair finishes", async () => {
     const e = await setup();
     const waits: number[] = [];
-    e.cloud = new SdkRepairCloud(staticTokenCredential("t"), {
-      endpoint: e.server.url,
-      ca: e.server.ca,
-      pollIntervalMs: 1,
-      sleep: async (ms) => void waits.push(ms),
-    });
+    e.cloud = recordingSleepCloud(e, waits);
     e.compute.failOnce = { pattern: /^PUT .*\/snapshots\//, status: 429, headers: { "retry-after": "7" } };
     expect((await workflow(e, initJournal(e.plan, undefined)).runAll()).failed).toEqual([]);
     expect(waits).toEqual([7000]);
